@@ -1,0 +1,1 @@
+"""Demo data: a seeded generator of realistic logs and the `make run` walkthrough."""

@@ -1,0 +1,39 @@
+"""Detection over the first bytes of a stream: group lines into records, then score formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from logwarden.errors import UsageError
+from logwarden.formats.registry import Detection, Registry
+from logwarden.ingest.framing import python_pattern
+
+SNIFF = 256 << 10  # bytes read for detection
+
+
+def sniff(registry: Registry, head: bytes, name: str) -> Detection:
+    text = head.decode("utf-8", "replace")
+    lines = text.split("\n")
+    if len(head) >= SNIFF:
+        lines = lines[:-1]  # the last line may be cut
+    starts = [python_pattern(s.record_start) for s in registry.formats.values() if s.record_start]
+    records: list[str] = []
+    for line in lines:
+        # An indented line that starts no record under any format continues the one before
+        # (a Java stack trace), so detection scores records, not their continuation lines.
+        if records and line[:1] in (" ", "\t") and not any(p.match(line.encode()) for p in starts):
+            records[-1] += "\n" + line
+        else:
+            records.append(line)
+    return registry.detect(records, name)
+
+
+def detect_path(registry: Registry, path: Path) -> tuple[Detection, str]:
+    from logwarden.ingest.sources import SkippedInput, expand, open_inputs
+
+    for item in expand([str(path)]):
+        for inp in open_inputs(item):
+            if isinstance(inp, SkippedInput):
+                raise UsageError(str(inp))
+            return sniff(registry, inp.stream.read(SNIFF), inp.name or inp.origin), inp.origin
+    raise UsageError(f"{path}: nothing to read")

@@ -1,0 +1,210 @@
+"""The format model: one declarative TOML file per format (see docs/formats.md).
+
+A format names its captures (RE2 named groups, or JSON keys), how to read the time and the level, and
+which fields to derive. `sql.py` turns it into engine expressions; `registry.py` loads, checks and detects.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import re2
+
+from logwarden.errors import FormatError
+
+# Capture names that land in event columns rather than in the `fields` map.
+COLUMN_CAPTURES = ("host", "service", "user", "client_ip", "trace_id", "request_id", "status")
+# Captures used to build the event but never stored as fields (the text stays in `raw` only).
+CONSUMED = ("ts", "message")
+
+TS_FORMATS = ("best", "syslog", "clf", "unix", "unix_ms")
+LEVEL_MAPS = ("words", "syslog_pri", "http_status")
+KNOWN_KEYS = {
+    "name", "title", "system", "source", "service", "kind", "extends", "detect", "priority", "filenames",
+    "record_start", "regex", "json", "timestamp", "level", "levels", "fields", "samples", "description",
+}
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+def compile_re2(pattern: str, where: str) -> Any:
+    """Compile with RE2, the engine's dialect, so a format that loads here also runs in the engine."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        raise FormatError(f"{where}: invalid RE2 regex {pattern!r}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """A derived field: a sub-regex over a capture, a key=value split, or an engine expression."""
+
+    name: str
+    source: str = ""  # capture the rule reads (`from` in TOML)
+    regex: str = ""
+    kv: str = ""  # pair delimiter: every key=value of the capture becomes a field
+    eq: str = "="
+    expr: str = ""  # ClickHouse expression over `raw` and captures `c_<name>`
+
+
+@dataclass(frozen=True)
+class Sample:
+    line: str
+    expect: dict[str, str]
+
+
+@dataclass
+class FormatSpec:
+    name: str
+    title: str
+    source: str
+    path: Path
+    kind: str = "regex"  # or "json"
+    service: str = ""
+    regex: str = ""
+    json: dict[str, str] = field(default_factory=dict)  # capture name -> dotted JSON path
+    json_all: bool = False  # every top-level JSON key becomes a field
+    detect: str = ""
+    priority: int = 0
+    filenames: tuple[str, ...] = ()
+    record_start: str = ""
+    ts_from: str = "ts"
+    ts_format: str = "best"
+    level_from: str = "level"
+    level_map: str = "words"
+    levels: dict[str, str] = field(default_factory=dict)
+    fields: tuple[FieldRule, ...] = ()
+    samples: tuple[Sample, ...] = ()
+    system: str = ""
+    description: str = ""
+
+    @property
+    def captures(self) -> list[str]:
+        """Capture names in engine order (RE2 group numbers for regex formats)."""
+        if self.kind == "json":
+            return list(self.json)
+        index = compile_re2(self.regex, self.name).groupindex
+        return sorted(index, key=index.get)
+
+    @property
+    def detect_pattern(self) -> str:
+        if self.detect:
+            return self.detect
+        return self.regex if self.kind == "regex" else r"^\s*\{"
+
+
+def _field_rules(name: str, table: dict[str, Any]) -> tuple[FieldRule, ...]:
+    rules = []
+    for fname, rule in table.items():
+        if isinstance(rule, str):  # `alias = "capture"`
+            rules.append(FieldRule(fname, source=rule))
+            continue
+        if not isinstance(rule, dict):
+            raise FormatError(f"{name}: field {fname!r} must be a string or a table")
+        unknown = set(rule) - {"from", "regex", "kv", "eq", "expr"}
+        if unknown:
+            raise FormatError(f"{name}: field {fname!r} has unknown keys {sorted(unknown)}")
+        rules.append(
+            FieldRule(
+                fname,
+                source=rule.get("from", ""),
+                regex=rule.get("regex", ""),
+                kv=rule.get("kv", ""),
+                eq=rule.get("eq", "="),
+                expr=rule.get("expr", ""),
+            )
+        )
+    return tuple(rules)
+
+
+def merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """`extends`: the child's keys win; fields and levels tables merge; samples are the child's own."""
+    out = {k: v for k, v in parent.items() if k not in ("samples", "filenames", "detect", "priority")}
+    for key, value in child.items():
+        if key in ("fields", "levels", "json") and isinstance(value, dict):
+            out[key] = {**parent.get(key, {}), **value}
+        else:
+            out[key] = value
+    out.pop("extends", None)
+    return out
+
+
+def build(data: dict[str, Any], path: Path) -> FormatSpec:
+    name = data.get("name")
+    if not name:
+        raise FormatError(f"{path}: a format needs a name")
+    unknown = set(data) - KNOWN_KEYS
+    if unknown:
+        raise FormatError(f"{path}: unknown keys {sorted(unknown)}")
+    kind = data.get("kind", "json" if "json" in data else "regex")
+    ts = data.get("timestamp", {})
+    level = data.get("level", {})
+    json_map = data.get("json", {})
+    spec = FormatSpec(
+        name=name,
+        title=data.get("title", name),
+        source=data.get("source", ""),
+        path=path,
+        kind=kind,
+        service=data.get("service", ""),
+        regex=data.get("regex", ""),
+        json={k: v for k, v in json_map.items() if k != "*"},
+        json_all=bool(json_map.get("*", False)),
+        detect=data.get("detect", ""),
+        priority=int(data.get("priority", 0)),
+        filenames=tuple(data.get("filenames", ())),
+        record_start=data.get("record_start", ""),
+        ts_from=ts.get("from", "ts"),
+        ts_format=ts.get("format", "best"),
+        level_from=level.get("from", "level"),
+        level_map=level.get("map", "words"),
+        levels={k.upper(): v for k, v in data.get("levels", {}).items()},
+        fields=_field_rules(name, data.get("fields", {})),
+        samples=tuple(Sample(s["line"], dict(s.get("expect", {}))) for s in data.get("samples", ())),
+        system=data.get("system", ""),
+        description=data.get("description", ""),
+    )
+    validate(spec)
+    return spec
+
+
+def validate(spec: FormatSpec) -> None:
+    where = f"{spec.path} ({spec.name})"
+    if spec.kind not in ("regex", "json"):
+        raise FormatError(f"{where}: kind must be 'regex' or 'json', not {spec.kind!r}")
+    if spec.kind == "regex" and not spec.regex:
+        raise FormatError(f"{where}: a regex format needs `regex`")
+    if spec.ts_format not in TS_FORMATS:
+        raise FormatError(f"{where}: timestamp.format must be one of {TS_FORMATS}")
+    if spec.level_map not in LEVEL_MAPS:
+        raise FormatError(f"{where}: level.map must be one of {LEVEL_MAPS}")
+    from logwarden.store.schema import LEVELS
+
+    for word, lvl in spec.levels.items():
+        if lvl not in LEVELS:
+            raise FormatError(f"{where}: level {word!r} maps to {lvl!r}, not one of {LEVELS}")
+    for pattern in (spec.regex, spec.detect, spec.record_start):
+        if pattern:
+            compile_re2(pattern, where)
+    captures = set(spec.captures)
+    for rule in spec.fields:
+        if rule.regex:
+            if compile_re2(rule.regex, f"{where} field {rule.name}").groups < 1:
+                raise FormatError(f"{where}: field {rule.name!r} regex needs one capture group")
+        if rule.source and rule.source not in captures and rule.source != "raw":
+            raise FormatError(f"{where}: field {rule.name!r} reads unknown capture {rule.source!r}")
+        if not (rule.source or rule.expr):
+            raise FormatError(f"{where}: field {rule.name!r} needs `from` or `expr`")
+    if not spec.samples:
+        raise FormatError(f"{where}: a format proves itself with at least one [[samples]] line")
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise FormatError(f"{path}: {exc}") from None

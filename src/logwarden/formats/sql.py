@@ -1,0 +1,189 @@
+"""Turn a format into one engine SELECT that parses a staged batch of raw records.
+
+The stage table holds `(seq UInt64, raw String)`. The SELECT yields every column of `lw.events`.
+Run-level values are bound parameters: {origin}, {source}, {host}, {batch}, {ref_ts}, {tz}, {sep}.
+Format regexes and JSON keys are bound too (`f_*`), so nothing from a file is pasted into SQL
+except `expr` fields, which are engine expressions by definition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from logwarden.formats.spec import COLUMN_CAPTURES, CONSUMED, FormatSpec
+from logwarden.store.schema import LEVELS
+
+EVENT_COLUMNS = (
+    "ts, ts_inferred, source, service, host, format, origin, seq, level, raw, "
+    "user, client_ip, trace_id, request_id, status, fields, batch"
+)
+
+# Words seen across the seeds' systems; a format's own [levels] table is consulted first.
+DEFAULT_LEVEL_WORDS = {
+    "TRACE": "trace", "TRC": "trace", "VERBOSE": "trace", "FINEST": "trace", "FINER": "debug",
+    "DEBUG": "debug", "DBG": "debug", "FINE": "debug",
+    "INFO": "info", "INF": "info", "INFORMATION": "info", "I": "info", "CONFIG": "info",
+    "NOTICE": "notice", "NOTE": "notice",
+    "WARN": "warn", "WARNING": "warn", "WRN": "warn", "W": "warn",
+    "ERROR": "error", "ERR": "error", "EROR": "error", "E": "error", "SEVERE": "error", "FAIL": "error",
+    "FATAL": "fatal", "CRITICAL": "fatal", "CRIT": "fatal", "ALERT": "fatal", "EMERG": "fatal",
+    "PANIC": "fatal", "FTL": "fatal", "F": "fatal",
+}
+SYSLOG_SEVERITIES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
+SYSLOG_LEVELS = ("fatal", "fatal", "fatal", "error", "warn", "notice", "info", "debug")
+
+STAGE_COLUMNS = "seq UInt64, raw String"
+
+
+class _Params:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def bind(self, value: Any, type_: str = "String") -> str:
+        name = f"f_{len(self.values)}"
+        self.values[name] = value
+        return f"{{{name}:{type_}}}"
+
+
+def _str_array(values: list[str]) -> str:
+    return "[" + ", ".join("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in values) + "]"
+
+
+def _json_path(expr_json: str, path: str, p: _Params) -> str:
+    """A JSON value as text: strings unquoted, numbers/objects/arrays as their JSON text."""
+    keys = ", ".join(p.bind(k) for k in path.split("."))
+    raw_value = f"JSONExtractRaw({expr_json}, {keys})"
+    return f"if(startsWith({raw_value}, '\"'), JSONExtractString({expr_json}, {keys}), {raw_value})"
+
+
+def _ts_expr(spec: FormatSpec, capture: str) -> str:
+    parse = "parseDateTime64BestEffortOrNull({x}, 6, {{tz:String}})"
+    if spec.ts_format == "best":
+        # 2020-09-29 16:45:00,123 (Java/log4j) -> a dot before the fraction.
+        x = f"replaceRegexpOne({capture}, '(\\\\d\\\\d:\\\\d\\\\d:\\\\d\\\\d),(\\\\d)', '\\\\1.\\\\2')"
+        return parse.format(x=x)
+    if spec.ts_format == "clf":  # 10/Oct/2000:13:55:36 -0700
+        return parse.format(x=f"replaceOne({capture}, ':', ' ')")
+    if spec.ts_format == "unix":
+        return f"fromUnixTimestamp64Micro(toInt64(toFloat64OrNull({capture}) * 1000000), 'UTC')"
+    if spec.ts_format == "unix_ms":
+        return f"fromUnixTimestamp64Micro(toInt64(toFloat64OrNull({capture}) * 1000), 'UTC')"
+    # syslog: no year. Take the year of the reference time (the file's mtime) in the reading zone;
+    # a date later than the reference by more than a day belongs to the year before (Dec -> Jan).
+    year = "toYear(toTimeZone({ref_ts:DateTime64(6, 'UTC')}, {tz:String}))"
+    this_year = parse.format(x=f"concat({capture}, ' ', toString({year}))")
+    last_year = parse.format(x=f"concat({capture}, ' ', toString({year} - 1))")
+    return (
+        f"if({this_year} > {{ref_ts:DateTime64(6, 'UTC')}} + INTERVAL 1 DAY, {last_year}, {this_year})"
+    )
+
+
+def _level_exprs(spec: FormatSpec, word: str) -> tuple[str, str]:
+    """(normalised level, original word) expressions."""
+    if spec.level_map == "syslog_pri":
+        sev = f"toUInt8OrNull({word}) % 8"
+        norm = f"if({word} = '', '', arrayElement({_str_array(list(SYSLOG_LEVELS))}, {sev} + 1))"
+        orig = f"if({word} = '', '', arrayElement({_str_array(list(SYSLOG_SEVERITIES))}, {sev} + 1))"
+        return norm, orig
+    if spec.level_map == "http_status":
+        code = f"toUInt16OrZero({word})"
+        norm = f"multiIf({code} >= 500, 'error', {code} >= 400, 'warn', {code} > 0, 'info', '')"
+        return norm, "''"
+    table = {**DEFAULT_LEVEL_WORDS, **spec.levels}
+    keys = list(table)
+    norm = f"transform(upper(trimBoth({word})), {_str_array(keys)}, {_str_array([table[k] for k in keys])}, '')"
+    return norm, word
+
+
+def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[str, dict[str, Any]]:
+    """The SELECT producing event rows from `stage`; params beyond the run-level ones."""
+    p = _Params()
+    raw = "replaceAll(raw, {sep:String}, '\\n')" if multiline else "raw"
+    if spec is None:
+        sql = (
+            f"SELECT {{ref_ts:DateTime64(6, 'UTC')}} AS ts, 1 AS ts_inferred, {{source:String}} AS source, "
+            f"'' AS service, {{host:String}} AS host, '' AS format, {{origin:String}} AS origin, seq, "
+            f"'' AS level, {raw} AS raw, '' AS user, '' AS client_ip, '' AS trace_id, '' AS request_id, "
+            f"'' AS status, map() AS fields, {{batch:UInt64}} AS batch FROM {stage}"
+        )
+        return sql, p.values
+
+    captures = spec.captures
+    inner = [f"seq, {raw} AS raw"]
+    if spec.kind == "regex":
+        inner.append(f"extractGroups(raw, {p.bind(spec.regex)}) AS g")
+        inner.append("notEmpty(g) AS ok")
+        inner += [f"g[{i}] AS c_{name}" for i, name in enumerate(captures, start=1)]
+    else:
+        inner.append("isValidJSON(raw) AND startsWith(trimLeft(raw), '{') AS ok")
+        inner += [f"{_json_path('raw', path, p)} AS c_{name}" for name, path in spec.json.items()]
+
+    def cap(name: str) -> str:
+        return f"c_{name}" if name in captures else "''"
+
+    # Derived fields, in declaration order; a later rule may read an earlier one.
+    derived: dict[str, str] = {}
+    kv_maps: list[str] = []
+    for rule in spec.fields:
+        src = derived.get(rule.source) or ("raw" if rule.source == "raw" else cap(rule.source))
+        if rule.expr:
+            expr = rule.expr
+        elif rule.kv:
+            kv_maps.append(f"extractKeyValuePairs({src}, {p.bind(rule.eq)}, {p.bind(rule.kv)})")
+            continue
+        elif rule.regex:
+            expr = f"extract({src}, {p.bind(rule.regex)})"
+        else:
+            expr = src
+        derived[rule.name] = f"toString({expr})"
+
+    def value(name: str) -> str:
+        return derived.get(name) or cap(name)
+
+    word = value(spec.level_from)
+    level_norm, level_orig = _level_exprs(spec, word)
+    ts = _ts_expr(spec, value(spec.ts_from)) if spec.ts_from in captures or spec.ts_from in derived else "NULL"
+
+    pairs: list[str] = []
+    for name in captures:
+        if name in COLUMN_CAPTURES or name in CONSUMED or name in derived or name == "level" or name[0] == "_":
+            continue
+        pairs += [p.bind(name), f"c_{name}"]
+    for name, expr in derived.items():
+        if name in COLUMN_CAPTURES or name == "ts":
+            continue
+        pairs += [p.bind(name), expr]
+    if level_orig != "''":
+        pairs += [p.bind("level_raw"), level_orig]
+    fields = f"map({', '.join(pairs)})" if pairs else "map()"
+    if spec.json_all:
+        all_keys = (
+            "mapApply((k, v) -> (k, if(startsWith(v, '\"'), JSONExtractString(v), v)), "
+            "CAST(JSONExtractKeysAndValuesRaw(raw), 'Map(String, String)'))"
+        )
+        kv_maps.insert(0, all_keys)
+    if kv_maps:
+        fields = f"mapConcat({', '.join(kv_maps)}, {fields})"
+    fields = f"if(ok, mapFilter((k, v) -> v != '', {fields}), map({p.bind('_unparsed')}, {p.bind('no match for ' + spec.name)}))"
+
+    service = value("service")
+    service_expr = f"if({service} != '', {service}, {p.bind(spec.service)})" if service != "''" else p.bind(spec.service)
+    host = value("host")
+    host_expr = f"if({host} != '', {host}, {{host:String}})" if host != "''" else "{host:String}"
+    levels_ok = _str_array(list(LEVELS))
+    outer = [
+        f"ifNull(if(ok, {ts}, NULL), {{ref_ts:DateTime64(6, 'UTC')}}) AS ts",
+        f"isNull(if(ok, {ts}, NULL)) AS ts_inferred",
+        "{source:String} AS source",
+        f"if(ok, {service_expr}, '') AS service",
+        f"if(ok, {host_expr}, {{host:String}}) AS host",
+        f"if(ok, {p.bind(spec.name)}, '') AS format",
+        "{origin:String} AS origin",
+        "seq",
+        f"if(ok AND has({levels_ok}, {level_norm}), {level_norm}, '') AS level",
+        "raw",
+    ]
+    outer += [f"if(ok, {value(c)}, '') AS {c}" for c in ("user", "client_ip", "trace_id", "request_id", "status")]
+    outer += [f"{fields} AS fields", "{batch:UInt64} AS batch"]
+    sql = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {stage})"
+    return sql, p.values

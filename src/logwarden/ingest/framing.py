@@ -1,0 +1,88 @@
+"""Bytes -> batches of records, ready for the engine's line reader.
+
+A batch is a bytes block of whole records separated by `\n`. For a multi-line format, the newline
+before each continuation line (a line that does not start a record) is replaced by a separator byte
+absent from the block, so the engine reads one record per line; the parse SQL turns the separator
+back into `\n`. Batches never split a record: they end before the last record start they hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+CHUNK = 32 << 20
+SEPARATORS = (b"\x1e", b"\x1f", b"\x1d", b"\x1c")
+
+
+@dataclass
+class Batch:
+    data: bytes  # records, `\n`-terminated
+    consumed: int  # input bytes this batch stands for
+    sep: bytes  # separator used for continuation lines ("" when single-line)
+
+
+def python_pattern(record_start: str) -> re.Pattern[bytes]:
+    """The record-start regex for Python's re, anchored at a line start."""
+    body = record_start[1:] if record_start.startswith("^") else record_start
+    return re.compile(body.encode())
+
+
+class Framer:
+    def __init__(self, record_start: str = "", chunk: int = CHUNK):
+        self.chunk = chunk
+        self.start: re.Pattern[bytes] | None = python_pattern(record_start) if record_start else None
+        if self.start is not None:
+            self._continuation = re.compile(rb"\n(?!(?:" + self.start.pattern + rb"))")
+            self._starts = re.compile(rb"\n(?=(?:" + self.start.pattern + rb"))")
+
+    def batches(self, stream: BinaryIO) -> Iterator[Batch]:
+        pending = b""
+        while True:
+            block = stream.read(self.chunk)
+            eof = not block
+            data = pending + block
+            if not data:
+                return
+            if eof:
+                cut = len(data)
+            else:
+                cut = self._cut(data)
+                if cut == 0:  # one record longer than the chunk: read on
+                    pending = data
+                    continue
+            head, pending = data[:cut], data[cut:]
+            yield self._frame(head)
+            if eof:
+                return
+
+    def _cut(self, data: bytes) -> int:
+        """End of the last whole record in `data` (0 when there is none yet)."""
+        last_nl = data.rfind(b"\n")
+        if last_nl < 0:
+            return 0
+        if self.start is None:
+            return last_nl + 1
+        # The last record may go on in the next block: cut before the last record start.
+        lo = max(0, len(data) - (1 << 20))
+        while True:
+            starts = [m.start() + 1 for m in self._starts.finditer(data, lo)]
+            if starts:
+                return starts[-1]
+            if lo == 0:
+                break
+            lo = max(0, lo - (4 << 20))
+        # No record starts after the first one: keep reading, unless it grows past reason.
+        return 0 if len(data) < 4 * self.chunk else last_nl + 1
+
+    def _frame(self, head: bytes) -> Batch:
+        body = head if head.endswith(b"\n") else head + b"\n"
+        if self.start is None:
+            return Batch(body, len(head), b"")
+        sep = next((s for s in SEPARATORS if s not in body), b"")
+        if not sep:  # every separator byte occurs in the data: keep lines as records, lose nothing
+            return Batch(body, len(head), b"")
+        joined = self._continuation.sub(sep, body[:-1]) + b"\n"
+        return Batch(joined, len(head), sep)

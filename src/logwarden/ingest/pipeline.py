@@ -1,0 +1,274 @@
+"""Ingest: inputs -> detection -> batches staged in the engine -> parsed by the format's SQL -> events.
+
+Each input commits all or nothing: its rows carry one batch id, a `pending` bookkeeping row goes in
+first and a `done` row last; a failure deletes the batch, and `Store.recover` deletes batches a crash
+left pending. Re-ingesting a file adds only what lies past the committed offset.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import tarfile
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
+
+from logwarden.errors import LogwardenError
+from logwarden.formats.registry import Registry
+from logwarden.formats.spec import FormatSpec
+from logwarden.formats.sql import EVENT_COLUMNS, STAGE_COLUMNS, select_sql
+from logwarden.formats.detect_file import SNIFF, sniff
+from logwarden.ingest.framing import Batch, Framer
+from logwarden.ingest.sources import Input, SkippedInput
+from logwarden.store.chdb_store import Store
+from logwarden.store.schema import DB
+
+HEAD = 4096  # bytes hashed to recognise a file again
+STREAM_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile, tarfile.TarError)
+
+
+@dataclass
+class FileResult:
+    path: str
+    format: str = ""
+    records: int = 0
+    unparsed: int = 0
+    skipped: str = ""  # why nothing was added ("unchanged", "empty") — not an error
+    error: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "format": self.format, "records": self.records,
+                               "unparsed": self.unparsed}
+        if self.skipped:
+            out["skipped"] = self.skipped
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass
+class IngestOptions:
+    source: str = ""
+    host: str = ""
+    format: str = "auto"
+    timezone: str = "UTC"
+
+
+@dataclass
+class _Prior:
+    head_len: int
+    head_hash: str
+    offset: int
+    records: int
+
+
+class _Replay(io.RawIOBase):
+    """A stream whose first bytes were already read for sniffing."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        if self._head:
+            out, self._head = (self._head, b"") if n < 0 or n >= len(self._head) else (self._head[:n], self._head[n:])
+            return out
+        return self._rest.read(n)
+
+
+def _skip(stream: BinaryIO, n: int) -> None:
+    while n > 0:
+        got = stream.read(min(n, 1 << 20))
+        if not got:
+            raise EOFError("the input is shorter than what was ingested before")
+        n -= len(got)
+
+
+def _head_hash(head: bytes) -> str:
+    return hashlib.sha1(head).hexdigest()
+
+
+class Ingestor:
+    def __init__(self, store: Store, registry: Registry, options: IngestOptions,
+                 progress: Callable[[int], None] | None = None):
+        self.store, self.registry, self.options = store, registry, options
+        self.progress = progress or (lambda n: None)
+
+    # -- one input ---------------------------------------------------------------------------------
+    def ingest(self, item: Input | SkippedInput) -> FileResult:
+        if isinstance(item, SkippedInput):
+            return FileResult(item.origin, error=item.reason)
+        result = FileResult(item.origin)
+        try:
+            head = item.stream.read(SNIFF)
+        except STREAM_ERRORS as exc:
+            result.error = f"cannot read: {exc}"
+            return result
+        if not head:
+            result.skipped = "empty"
+            return result
+        if b"\x00" in head[:8192]:
+            result.error = "binary file (NUL bytes in the first 8 KiB), not a log; skipped"
+            return result
+        prior = self._prior(item.origin, head)
+        if prior and prior.offset == item.size and item.seekable:
+            result.skipped = "unchanged"
+            return result
+        spec, result.format = self._choose(item, head, result)
+        if result.error:
+            return result
+        stream: BinaryIO = _Replay(head, item.stream)  # type: ignore[assignment]
+        offset, seq = 0, 0
+        try:
+            if prior:
+                if item.seekable:
+                    item.stream.seek(prior.offset)
+                    stream = item.stream
+                else:
+                    _skip(stream, prior.offset)
+                offset, seq = prior.offset, prior.records
+        except STREAM_ERRORS as exc:
+            result.error = f"cannot read: {exc}"
+            return result
+        self._ingest_stream(item, spec, stream, head, offset, seq, result)
+        return result
+
+    def _choose(self, item: Input, head: bytes, result: FileResult) -> tuple[FormatSpec | None, str]:
+        if self.options.format not in ("auto", ""):
+            spec = self.registry.get(self.options.format)
+            return spec, spec.name
+        found = sniff(self.registry, head, item.name or item.origin)
+        return found.spec, found.spec.name if found.spec else ""
+
+    def _prior(self, origin: str, head: bytes) -> _Prior | None:
+        rows = self.store.rows(
+            f"SELECT offset, records, head_hash FROM {DB}.files WHERE origin = {{o:String}} AND state = 'done' "
+            "ORDER BY at DESC LIMIT 1",
+            {"o": origin},
+        )
+        if not rows:
+            return None
+        length, _, digest = rows[0]["head_hash"].partition(":")
+        n = int(length or 0)
+        if len(head) < n or _head_hash(head[:n]) != digest:
+            return None  # the file was replaced (rotation): a new stream under the same name
+        return _Prior(n, digest, int(rows[0]["offset"]), int(rows[0]["records"]))
+
+    # -- the batch loop ----------------------------------------------------------------------------
+    def _ingest_stream(self, item: Input, spec: FormatSpec | None, stream: BinaryIO, head: bytes,
+                       offset: int, seq: int, result: FileResult) -> None:
+        batch_id = self.store.new_batch_id()
+        self._book(item, batch_id, "pending", head, offset, seq, result)
+        framer = Framer(spec.record_start if spec else "")
+        try:
+            for batch in self._batches(framer, stream):
+                records, unparsed = self._load(batch, spec, item, batch_id, seq)
+                seq += records
+                offset += batch.consumed
+                result.records += records
+                result.unparsed += unparsed
+                self.progress(batch.consumed)
+        except STREAM_ERRORS as exc:
+            self._abort(item, batch_id, result, f"read failed after {offset} bytes: {exc}; nothing from this file was kept")
+            return
+        except BaseException as exc:
+            reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+            self._abort(item, batch_id, result, f"ingest failed ({reason}); nothing from this file was kept")
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._book(item, batch_id, "done", head, offset, seq, result)
+        if result.records == 0:
+            result.skipped = "unchanged" if seq else "empty"
+
+    @staticmethod
+    def _batches(framer: Framer, stream: BinaryIO) -> Iterator[Batch]:
+        yield from framer.batches(stream)
+
+    def _abort(self, item: Input, batch_id: int, result: FileResult, message: str) -> None:
+        self.store.delete_batch(batch_id)
+        self._book(item, batch_id, "aborted", b"", 0, 0, result)
+        result.error = message
+        result.records = result.unparsed = 0
+
+    def _book(self, item: Input, batch_id: int, state: str, head: bytes, offset: int, seq: int,
+              result: FileResult) -> None:
+        n = min(len(head), HEAD)
+        self.store.execute(
+            f"INSERT INTO {DB}.files (origin, device, inode, head_hash, offset, lines, records, unparsed, "
+            "format, batch, state) VALUES ({o:String}, {d:UInt64}, {i:UInt64}, {h:String}, {off:UInt64}, "
+            "{seq:UInt64}, {seq:UInt64}, {u:UInt64}, {f:String}, {b:UInt64}, {s:String})",
+            {"o": item.origin, "d": item.device, "i": item.inode, "h": f"{n}:{_head_hash(head[:n])}",
+             "off": offset, "seq": seq, "u": result.unparsed, "f": result.format, "b": batch_id, "s": state},
+        )
+
+    def _load(self, batch: Batch, spec: FormatSpec | None, item: Input, batch_id: int, seq0: int) -> tuple[int, int]:
+        """Stage one batch, number its records, parse into events; returns (records, unparsed)."""
+        st = self.store
+        st.execute(f"DROP TABLE IF EXISTS {DB}.stage_lines")
+        st.execute(f"DROP TABLE IF EXISTS {DB}.stage")
+        st.execute(f"DROP TABLE IF EXISTS {DB}.stage_parsed")
+        st.execute(f"CREATE TABLE {DB}.stage_lines (raw String) ENGINE = Memory")
+        st.insert_lines(f"{DB}.stage_lines", batch.data)
+        st.execute(
+            f"CREATE TABLE {DB}.stage ({STAGE_COLUMNS}) ENGINE = Memory AS "
+            f"SELECT {{seq0:UInt64}} + rowNumberInAllBlocks() AS seq, raw FROM {DB}.stage_lines "
+            "SETTINGS max_threads = 1",
+            {"seq0": seq0},
+        )
+        st.execute(f"DROP TABLE {DB}.stage_lines")
+        select, fparams = select_sql(spec, f"{DB}.stage", multiline=bool(batch.sep))
+        ref = datetime.fromtimestamp(item.mtime or time.time(), UTC).replace(tzinfo=None)
+        params = {
+            **fparams,
+            "origin": item.origin,
+            "source": self.options.source or (spec.source if spec else ""),
+            "host": self.options.host,
+            "batch": batch_id,
+            "ref_ts": ref.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "tz": self.options.timezone,
+            "sep": batch.sep.decode() if batch.sep else "\x1e",
+        }
+        st.execute(f"CREATE TABLE {DB}.stage_parsed ENGINE = Memory AS {select}", params)
+        st.execute(f"DROP TABLE {DB}.stage")
+        counts = st.rows(f"SELECT count() AS n, countIf(format = '') AS u FROM {DB}.stage_parsed")[0]
+        st.execute(f"INSERT INTO {DB}.events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM {DB}.stage_parsed")
+        st.execute(f"DROP TABLE {DB}.stage_parsed")
+        return int(counts["n"]), int(counts["u"])
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def unparsed(self) -> int:
+        return sum(f.unparsed for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.error]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"files": [f.as_json() for f in self.files], "records": self.records, "unparsed": self.unparsed}
+
+
+def check_format_name(registry: Registry, name: str) -> None:
+    if name not in ("auto", ""):
+        try:
+            registry.get(name)
+        except LogwardenError as exc:
+            from logwarden.errors import UsageError
+
+            raise UsageError(str(exc)) from None

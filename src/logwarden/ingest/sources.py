@@ -1,0 +1,110 @@
+"""What `ingest PATH...` reads: files, directories, `-`, `.gz`, and `.tar.gz` members as `archive!member`."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import sys
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from logwarden.errors import LogwardenError, UsageError
+
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+
+
+@dataclass
+class Input:
+    """One stream of records with the identity that re-ingest bookkeeping needs."""
+
+    origin: str
+    stream: BinaryIO  # decompressed bytes
+    mtime: float
+    size: int  # bytes on disk (compressed size for archives), for progress
+    device: int = 0
+    inode: int = 0
+    seekable: bool = False  # a plain file: resuming seeks instead of reading past the old part
+    name: str = ""  # base name used for format hints (the member name inside an archive)
+
+
+class SkippedInput(LogwardenError):
+    """A path that cannot be ingested; reported, and the other paths go on."""
+
+    def __init__(self, origin: str, reason: str):
+        super().__init__(f"{origin}: {reason}")
+        self.origin = origin
+        self.reason = reason
+
+
+def _walk(path: Path) -> Iterator[Path]:
+    if path.is_dir():
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for name in sorted(files):
+                if not name.startswith("."):
+                    yield Path(root) / name
+    else:
+        yield path
+
+
+def expand(paths: list[str]) -> list[str | Path]:
+    """Check every path up front so a typo fails before anything is ingested."""
+    out: list[str | Path] = []
+    for p in paths:
+        if p == "-":
+            out.append("-")
+            continue
+        path = Path(p)
+        if not path.exists():
+            raise UsageError(f"no such file or directory: {p}")
+        out.extend(_walk(path.resolve()))
+    return out
+
+
+def open_inputs(item: str | Path) -> Iterator[Input | SkippedInput]:
+    """Yield the inputs behind one expanded path (several for an archive)."""
+    if item == "-":
+        yield Input("stdin", sys.stdin.buffer, mtime=0.0, size=0, name="stdin")
+        return
+    path = Path(item)
+    origin = str(path)
+    try:
+        st = path.stat()
+        if path.name.endswith(TAR_SUFFIXES):
+            yield from _tar_members(path, st)
+            return
+        raw = path.open("rb")
+    except PermissionError:
+        yield SkippedInput(origin, "permission denied (run as a user who can read it)")
+        return
+    except OSError as exc:
+        yield SkippedInput(origin, f"cannot open: {exc.strerror or exc}")
+        return
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile) as exc:
+        yield SkippedInput(origin, f"corrupt archive: {exc}")
+        return
+    if path.suffix == ".gz":
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
+        yield Input(origin, stream, st.st_mtime, st.st_size, st.st_dev, st.st_ino, False, path.name[:-3])
+    else:
+        yield Input(origin, raw, st.st_mtime, st.st_size, st.st_dev, st.st_ino, True, path.name)
+
+
+def _tar_members(path: Path, st: os.stat_result) -> Iterator[Input | SkippedInput]:
+    mode = "r:" if path.name.endswith(".tar") else "r:gz"
+    try:
+        with tarfile.open(path, mode) as tar:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                origin = f"{path}!{member.name}"
+                stream = tar.extractfile(member)
+                if stream is None:
+                    continue
+                name = Path(member.name).name
+                yield Input(origin, stream, member.mtime or st.st_mtime, member.size, name=name)  # type: ignore[arg-type]
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        yield SkippedInput(str(path), f"corrupt or unreadable archive: {exc}")

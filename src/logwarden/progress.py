@@ -1,0 +1,36 @@
+"""A progress bar on a terminal, silence otherwise."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+class Progress:
+    def __init__(self, total: int):
+        self.total = total
+        self._bar: Any = None
+        if sys.stderr.isatty() and total > (8 << 20):
+            from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TimeRemainingColumn
+
+            self._bar = RichProgress("ingest", BarColumn(), DownloadColumn(), TimeRemainingColumn(), transient=True)
+            self._task = self._bar.add_task("ingest", total=total)
+
+    def __enter__(self) -> Progress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
+
+    def print(self, line: str) -> None:
+        if self._bar is not None:
+            self._bar.console.print(line, highlight=False, markup=False)
+        else:
+            print(line)

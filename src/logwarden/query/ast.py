@@ -1,0 +1,292 @@
+"""The query AST. Every node prints back to its canonical text: `str(parse(q))` is the canonical `q`.
+
+Nodes are frozen dataclasses; `pos` (0-based offset in the source text) is kept for messages and is
+left out of equality, so two parses of equivalent text compare equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from logwarden.query.values import quote, value_text
+
+# ---------------------------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class MatchAll:
+    """The empty filter (`*`): every event."""
+
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return "*"
+
+
+@dataclass(frozen=True)
+class Word:
+    """A bare word: a whole token of the text (case-insensitive), or a substring when it holds punctuation."""
+
+    text: str
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A quoted phrase: a case-insensitive substring of the text."""
+
+    text: str
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return quote(self.text)
+
+
+@dataclass(frozen=True)
+class FieldMatch:
+    """`name:value`: exact match (a substring for `message`/`raw`)."""
+
+    name: str
+    value: str
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.name}:{value_text(self.value)}"
+
+
+@dataclass(frozen=True)
+class FieldPrefix:
+    """`name:prefix*`; `name:*` (empty prefix) means the field is present and non-empty."""
+
+    name: str
+    prefix: str
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        if self.prefix == "" or value_text(self.prefix + "x") == self.prefix + "x":
+            return f"{self.name}:{self.prefix}*"
+        return f"{self.name}:{quote(self.prefix)}*"
+
+
+@dataclass(frozen=True)
+class FieldRegex:
+    """`name:~"re2"`: the field matches an RE2 regular expression (case-sensitive; use `(?i)`)."""
+
+    name: str
+    pattern: str
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.name}:~{quote(self.pattern)}"
+
+
+@dataclass(frozen=True)
+class FieldCidr:
+    """`name:10.0.0.0/8`: the field holds an IP address inside the network."""
+
+    name: str
+    network: str
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.network}"
+
+
+@dataclass(frozen=True)
+class FieldCompare:
+    """`name:>=value` (also >, <, <=): numbers; levels for `level`; times for `_time`."""
+
+    name: str
+    op: str
+    value: str
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.op}{self.value}"
+
+
+@dataclass(frozen=True)
+class FieldRange:
+    """`name:[lo, hi)`: `[`/`]` include the bound, `(`/`)` exclude it; None is an open end (`*`)."""
+
+    name: str
+    lo: str | None
+    hi: str | None
+    lo_closed: bool = True
+    hi_closed: bool = False
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        left = "[" if self.lo_closed else "("
+        right = "]" if self.hi_closed else ")"
+        return f"{self.name}:{left}{self.lo or '*'}, {self.hi or '*'}{right}"
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Filter
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        if isinstance(self.child, And | Or):
+            return f"-({self.child})"
+        return f"-{self.child}"
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Filter, ...]
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return " ".join(f"({c})" if isinstance(c, Or) else str(c) for c in self.children)
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Filter, ...]
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return " OR ".join(str(c) for c in self.children)
+
+
+FieldTerm = FieldMatch | FieldPrefix | FieldRegex | FieldCidr | FieldCompare | FieldRange
+Filter = MatchAll | Word | Phrase | FieldTerm | Not | And | Or
+
+
+def make_and(children: list[Filter], pos: int = 0) -> Filter:
+    """AND of `children`, flattened, with match-all terms dropped."""
+    flat: list[Filter] = []
+    for c in children:
+        if isinstance(c, And):
+            flat.extend(c.children)
+        elif not isinstance(c, MatchAll):
+            flat.append(c)
+    if not flat:
+        return MatchAll(pos)
+    return flat[0] if len(flat) == 1 else And(tuple(flat), pos)
+
+
+def make_or(children: list[Filter], pos: int = 0) -> Filter:
+    """OR of `children`, flattened; a match-all term makes the whole OR match all."""
+    flat: list[Filter] = []
+    for c in children:
+        if isinstance(c, MatchAll):
+            return MatchAll(c.pos)
+        flat.extend(c.children if isinstance(c, Or) else (c,))
+    return flat[0] if len(flat) == 1 else Or(tuple(flat), pos)
+
+
+# ------------------------------------------------------------------------------------------------ pipes
+
+AGGREGATES = ("count", "count_distinct", "min", "max", "avg", "sum")
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """`count()` or `func(field)`, optionally `as alias`."""
+
+    func: str
+    field: str | None = None
+    alias: str | None = None
+    pos: int = field(default=0, compare=False, repr=False)
+
+    @property
+    def default_name(self) -> str:
+        return "count" if self.field is None else f"{self.func}_{self.field}"
+
+    @property
+    def name(self) -> str:
+        """The output column name."""
+        return self.alias or self.default_name
+
+    def __str__(self) -> str:
+        text = f"{self.func}({self.field or ''})"
+        return text if self.name == self.default_name else f"{text} as {self.alias}"
+
+
+@dataclass(frozen=True)
+class StatsPipe:
+    aggregates: tuple[Aggregate, ...]
+    by: tuple[str, ...] = ()
+    pos: int = field(default=0, compare=False, repr=False)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.by + tuple(a.name for a in self.aggregates)
+
+    def __str__(self) -> str:
+        text = "stats " + ", ".join(str(a) for a in self.aggregates)
+        return f"{text} by ({', '.join(self.by)})" if self.by else text
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    desc: bool = False
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} desc" if self.desc else self.name
+
+
+@dataclass(frozen=True)
+class SortPipe:
+    keys: tuple[SortKey, ...]
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return "sort by " + ", ".join(str(k) for k in self.keys)
+
+
+@dataclass(frozen=True)
+class LimitPipe:
+    n: int
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"limit {self.n}"
+
+
+@dataclass(frozen=True)
+class FieldsPipe:
+    names: tuple[str, ...]
+    pos: int = field(default=0, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return "fields " + ", ".join(self.names)
+
+
+Pipe = StatsPipe | SortPipe | LimitPipe | FieldsPipe
+
+
+@dataclass(frozen=True)
+class Query:
+    filter: Filter
+    pipes: tuple[Pipe, ...] = ()
+
+    def _pipe(self, kind: type) -> Pipe | None:
+        return next((p for p in self.pipes if isinstance(p, kind)), None)
+
+    @property
+    def stats(self) -> StatsPipe | None:
+        return self._pipe(StatsPipe)  # type: ignore[return-value]
+
+    @property
+    def sort(self) -> SortPipe | None:
+        return self._pipe(SortPipe)  # type: ignore[return-value]
+
+    @property
+    def limit(self) -> LimitPipe | None:
+        return self._pipe(LimitPipe)  # type: ignore[return-value]
+
+    @property
+    def fields(self) -> FieldsPipe | None:
+        return self._pipe(FieldsPipe)  # type: ignore[return-value]
+
+    def __str__(self) -> str:
+        return " | ".join([str(self.filter), *(str(p) for p in self.pipes)])

@@ -1,0 +1,61 @@
+"""The events schema and its migrations.
+
+Every migration is a list of statements applied once, in order; `meta.schema_version` says how far a
+data directory has come. Later work appends migrations (new columns, tables) and never edits old ones,
+so a directory made by an older logwarden upgrades in place without losing stored events.
+"""
+
+from __future__ import annotations
+
+DB = "lw"
+
+# Columns a query can name directly; every other field name is looked up in the `fields` map.
+PROMOTED = ("user", "client_ip", "trace_id", "request_id", "status")
+COLUMNS = ("ts", "source", "service", "host", "format", "origin", "seq", "level", "raw") + PROMOTED
+
+# Normalised levels, least to most severe; comparisons (`level:>=warn`) use this order.
+LEVELS = ("trace", "debug", "info", "notice", "warn", "error", "fatal")
+
+MIGRATIONS: list[list[str]] = [
+    # 1: events, ingest bookkeeping
+    [
+        f"""CREATE TABLE IF NOT EXISTS {DB}.events (
+            ts          DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1)),
+            ts_inferred UInt8 DEFAULT 0,
+            source      LowCardinality(String),
+            service     LowCardinality(String),
+            host        LowCardinality(String),
+            format      LowCardinality(String),
+            origin      LowCardinality(String),
+            seq         UInt64 CODEC(Delta, ZSTD(1)),
+            level       LowCardinality(String),
+            raw         String CODEC(ZSTD(3)),
+            user        String CODEC(ZSTD(1)),
+            client_ip   String CODEC(ZSTD(1)),
+            trace_id    String CODEC(ZSTD(1)),
+            request_id  String CODEC(ZSTD(1)),
+            status      LowCardinality(String),
+            fields      Map(LowCardinality(String), String) CODEC(ZSTD(3)),
+            batch       UInt64 CODEC(ZSTD(1)),
+            INDEX raw_tokens lower(raw) TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1
+        ) ENGINE = MergeTree
+        PARTITION BY toDate(ts)
+        ORDER BY (source, service, ts)
+        SETTINGS index_granularity = 8192""",
+        # One row per committed piece of a file: origin, identity, how far it was read.
+        f"""CREATE TABLE IF NOT EXISTS {DB}.files (
+            origin     String,
+            device     UInt64,
+            inode      UInt64,
+            head_hash  String,
+            offset     UInt64,
+            lines      UInt64,
+            records    UInt64,
+            unparsed   UInt64,
+            format     String,
+            batch      UInt64,
+            state      LowCardinality(String),
+            at         DateTime64(6, 'UTC') DEFAULT now64(6)
+        ) ENGINE = MergeTree ORDER BY (origin, at)""",
+    ],
+]
