@@ -7,8 +7,15 @@ left out of equality, so two parses of equivalent text compare equal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from logwarden.query.values import quote, value_text
+
+
+def _pos() -> Any:
+    """The source offset of a node: kept for messages, ignored by equality."""
+    return field(default=0, compare=False, repr=False)
+
 
 # ---------------------------------------------------------------------------------------------- filters
 
@@ -17,7 +24,7 @@ from logwarden.query.values import quote, value_text
 class MatchAll:
     """The empty filter (`*`): every event."""
 
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return "*"
@@ -28,7 +35,7 @@ class Word:
     """A bare word: a whole token of the text (case-insensitive), or a substring when it holds punctuation."""
 
     text: str
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return self.text
@@ -39,7 +46,7 @@ class Phrase:
     """A quoted phrase: a case-insensitive substring of the text."""
 
     text: str
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return quote(self.text)
@@ -51,7 +58,7 @@ class FieldMatch:
 
     name: str
     value: str
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return f"{self.name}:{value_text(self.value)}"
@@ -63,7 +70,7 @@ class FieldPrefix:
 
     name: str
     prefix: str
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         if self.prefix == "" or value_text(self.prefix + "x") == self.prefix + "x":
@@ -77,7 +84,7 @@ class FieldRegex:
 
     name: str
     pattern: str
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return f"{self.name}:~{quote(self.pattern)}"
@@ -89,7 +96,7 @@ class FieldCidr:
 
     name: str
     network: str
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return f"{self.name}:{self.network}"
@@ -102,7 +109,7 @@ class FieldCompare:
     name: str
     op: str
     value: str
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return f"{self.name}:{self.op}{self.value}"
@@ -117,7 +124,7 @@ class FieldRange:
     hi: str | None
     lo_closed: bool = True
     hi_closed: bool = False
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         left = "[" if self.lo_closed else "("
@@ -128,7 +135,7 @@ class FieldRange:
 @dataclass(frozen=True)
 class Not:
     child: Filter
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         if isinstance(self.child, And | Or):
@@ -139,7 +146,7 @@ class Not:
 @dataclass(frozen=True)
 class And:
     children: tuple[Filter, ...]
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return " ".join(f"({c})" if isinstance(c, Or) else str(c) for c in self.children)
@@ -148,7 +155,7 @@ class And:
 @dataclass(frozen=True)
 class Or:
     children: tuple[Filter, ...]
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return " OR ".join(str(c) for c in self.children)
@@ -193,7 +200,7 @@ class Aggregate:
     func: str
     field: str | None = None
     alias: str | None = None
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     @property
     def default_name(self) -> str:
@@ -213,7 +220,7 @@ class Aggregate:
 class StatsPipe:
     aggregates: tuple[Aggregate, ...]
     by: tuple[str, ...] = ()
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -228,7 +235,7 @@ class StatsPipe:
 class SortKey:
     name: str
     desc: bool = False
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return f"{self.name} desc" if self.desc else self.name
@@ -237,7 +244,7 @@ class SortKey:
 @dataclass(frozen=True)
 class SortPipe:
     keys: tuple[SortKey, ...]
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return "sort by " + ", ".join(str(k) for k in self.keys)
@@ -246,7 +253,7 @@ class SortPipe:
 @dataclass(frozen=True)
 class LimitPipe:
     n: int
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return f"limit {self.n}"
@@ -255,7 +262,7 @@ class LimitPipe:
 @dataclass(frozen=True)
 class FieldsPipe:
     names: tuple[str, ...]
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = _pos()
 
     def __str__(self) -> str:
         return "fields " + ", ".join(self.names)

@@ -25,7 +25,7 @@ from logwarden.query import ast
 from logwarden.query.errors import QuerySyntaxError
 from logwarden.query.lexer import Bound, FieldParts, Kind, Token, tokenize
 from logwarden.query.values import canonical_time, is_number, parse_cidr
-from logwarden.store.schema import COLUMNS, LEVELS
+from logwarden.store.schema import LEVELS
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 RAW_NAMES = ("message", "raw")
@@ -159,8 +159,8 @@ class _Parser:
             nxt = self.tok
             if nxt.kind is Kind.LPAREN and nxt.pos == tok.end:
                 raise self.error(
-                    "'(' right after a word; to search for text with parentheses, quote it: "
-                    f'"{self.text[tok.pos:tok.end].strip(chr(34))}(…)"',
+                    "'(' right after a word; to search for text with parentheses, quote the whole of it, "
+                    'e.g. "getUser(42)"',
                     nxt.pos,
                 )
             if tok.kind is Kind.STRING:
@@ -230,7 +230,7 @@ class _Parser:
         if name == "level":
             return self.level(value.lower(), pos)
         if not is_number(value):
-            raise self.error(f"{name}:{'<>'} compares numbers; {value!r} is not a number", pos)
+            raise self.error(f"comparisons and ranges on {name} need numbers; {value!r} is not a number", pos)
         return value
 
     def level(self, value: str, pos: int) -> str:
@@ -290,6 +290,9 @@ class _Parser:
             return ast.LimitPipe(int(n.text), tok.pos)
         if word == "fields":
             names = self.names()
+            for name, npos in names:
+                if name == TIME_FIELD:
+                    raise self.error("use ts here (_time is for filters)", npos)
             self.no_duplicates(names, "fields")
             return ast.FieldsPipe(tuple(n for n, _ in names), tok.pos)
         raise self.error(f"unknown pipe {tok.text!r}; pipes are stats, sort, limit, fields", tok.pos)
@@ -348,7 +351,8 @@ class _Parser:
         if self.is_word("as", case=False):
             self.advance()
             alias, _ = self.name("a column name")
-        return ast.Aggregate(func, field, alias, tok.pos)
+        agg = ast.Aggregate(func, field, alias, tok.pos)
+        return ast.Aggregate(func, field, None, tok.pos) if alias == agg.default_name else agg
 
     def output_field(self, name: str, pos: int) -> None:
         """Names that stats and sort can use: any column or map key, but not the map itself."""

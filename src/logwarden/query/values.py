@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from datetime import UTC, datetime
 
@@ -13,8 +14,8 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def is_number(text: str) -> bool:
-    """A plain decimal number (no nan/inf/underscores), as comparisons and ranges accept."""
-    return NUMBER_RE.fullmatch(text) is not None
+    """A plain, finite decimal number (no nan/inf/underscores), as comparisons and ranges accept."""
+    return NUMBER_RE.fullmatch(text) is not None and math.isfinite(float(text))
 
 
 def parse_time(text: str) -> datetime:
