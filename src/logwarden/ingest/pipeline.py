@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 from logwarden.errors import LogwardenError
 from logwarden.formats.registry import Registry
 from logwarden.formats.spec import FormatSpec
-from logwarden.formats.sql import EVENT_COLUMNS, STAGE_COLUMNS, select_sql
+from logwarden.formats.sql import EVENT_COLUMNS, STAGE_COLUMNS, ok_sql, select_sql
 from logwarden.formats.detect_file import SNIFF, sniff
 from logwarden.ingest.framing import Batch, Framer
 from logwarden.ingest.sources import Input, SkippedInput
@@ -210,13 +210,13 @@ class Ingestor:
         )
 
     def _load(self, batch: Batch, spec: FormatSpec | None, item: Input, batch_id: int, seq0: int) -> tuple[int, int]:
-        """Stage one batch, number its records, parse into events; returns (records, unparsed)."""
+        """Stage one batch, number its records, parse them into events; returns (records, unparsed)."""
         st = self.store
-        st.execute(f"DROP TABLE IF EXISTS {DB}.stage_lines")
-        st.execute(f"DROP TABLE IF EXISTS {DB}.stage")
-        st.execute(f"DROP TABLE IF EXISTS {DB}.stage_parsed")
+        for table in ("stage_lines", "stage"):
+            st.execute(f"DROP TABLE IF EXISTS {DB}.{table}")
         st.execute(f"CREATE TABLE {DB}.stage_lines (raw String) ENGINE = Memory")
         st.insert_lines(f"{DB}.stage_lines", batch.data)
+        # Numbering needs one ordered stream; the parse below then runs on every core.
         st.execute(
             f"CREATE TABLE {DB}.stage ({STAGE_COLUMNS}) ENGINE = Memory AS "
             f"SELECT {{seq0:UInt64}} + rowNumberInAllBlocks() AS seq, raw FROM {DB}.stage_lines "
@@ -225,6 +225,8 @@ class Ingestor:
         )
         st.execute(f"DROP TABLE {DB}.stage_lines")
         select, fparams = select_sql(spec, f"{DB}.stage", multiline=bool(batch.sep))
+        ok, okparams = ok_sql(spec)
+        raw = "replaceAll(raw, {sep:String}, '\\n')" if batch.sep else "raw"
         ref = datetime.fromtimestamp(item.mtime or time.time(), UTC).replace(tzinfo=None)
         params = {
             **fparams,
@@ -236,11 +238,13 @@ class Ingestor:
             "tz": self.options.timezone,
             "sep": batch.sep.decode() if batch.sep else "\x1e",
         }
-        st.execute(f"CREATE TABLE {DB}.stage_parsed ENGINE = Memory AS {select}", params)
+        counts = st.rows(
+            f"SELECT count() AS n, countIf(NOT ok) AS u FROM (SELECT {ok.replace('raw', raw, 1)} AS ok "
+            f"FROM {DB}.stage)",
+            {**okparams, "sep": params["sep"]},
+        )[0]
+        st.execute(f"INSERT INTO {DB}.events ({EVENT_COLUMNS}) {select} SETTINGS short_circuit_function_evaluation = 'disable'", params)
         st.execute(f"DROP TABLE {DB}.stage")
-        counts = st.rows(f"SELECT count() AS n, countIf(format = '') AS u FROM {DB}.stage_parsed")[0]
-        st.execute(f"INSERT INTO {DB}.events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM {DB}.stage_parsed")
-        st.execute(f"DROP TABLE {DB}.stage_parsed")
         return int(counts["n"]), int(counts["u"])
 
 
