@@ -30,7 +30,8 @@ def event_object(row: dict[str, Any]) -> dict[str, Any]:
             continue
         out[key] = value
     for key, value in (row.get("fields") or {}).items():
-        out.setdefault(key, value)
+        if value != "":  # the engine keeps a format's empty captures; they say nothing
+            out.setdefault(key, value)
     return out
 
 
