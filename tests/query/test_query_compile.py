@@ -63,7 +63,7 @@ def test_prefilter_token_is_only_a_whole_inner_token(text: str, token: str | Non
 def test_substring_words_and_phrases_prefilter_safely() -> None:
     cq = compile_query("user@corp.ru")
     assert cq.sql.endswith(
-        " WHERE (hasToken(lower(raw), {p1:String}) AND positionCaseInsensitiveUTF8(raw, {p0:String}) > 0)"
+        " WHERE (hasToken(lower(raw), {p1:String}) AND positionCaseInsensitive(raw, {p0:String}) > 0)"
         + ORDER
     )
     assert cq.params == {"p0": "user@corp.ru", "p1": "corp"}
@@ -110,9 +110,77 @@ def test_stats_query_shape() -> None:
     assert cq.kind == "stats" and cq.columns == ("client_ip", "n") and cq.limit == 10
     assert cq.sql == (
         "SELECT __k0 AS `client_ip`, count() AS `n` FROM (SELECT client_ip AS __k0 FROM lw.events "
-        "WHERE (positionCaseInsensitiveUTF8(raw, {p0:String}) > 0)) GROUP BY __k0 "
+        "WHERE (positionCaseInsensitive(raw, {p0:String}) > 0)) GROUP BY __k0 "
         "ORDER BY `n` DESC, __k0 LIMIT {p1:UInt64}"
     )
+
+
+BUCKET_1H = "toStartOfInterval(ts, INTERVAL {p0:UInt32} SECOND, 'UTC')"  # hours as seconds: epoch-aligned
+ISO = "'%Y-%m-%dT%H:%i:%SZ'"
+
+
+def test_stats_time_bucket_shape() -> None:
+    cq = compile_query("* | stats count() by (_time:1h)")
+    assert cq.kind == "stats" and cq.columns == ("_time", "count") and cq.limit is None
+    assert cq.sql == (
+        f"SELECT formatDateTime(__k0, {ISO}, 'UTC') AS `_time`, count() AS `count` "
+        f"FROM (SELECT {BUCKET_1H} AS __k0 FROM lw.events) GROUP BY __k0 ORDER BY __k0"
+    )
+    assert cq.params == {"p0": 3600}
+
+
+def test_stats_time_bucket_with_other_keys_orders_by_bucket_then_count() -> None:
+    cq = compile_query("level:error | stats count() by (_time:5m, host)")
+    assert cq.columns == ("_time", "host", "count")
+    assert "toStartOfInterval(ts, INTERVAL {p1:UInt32} MINUTE, 'UTC') AS __k0, host AS __k1" in cq.sql
+    assert cq.sql.endswith("GROUP BY __k0, __k1 ORDER BY __k0, `count` DESC, __k1")
+    assert cq.params["p1"] == 5
+    cq = compile_query("* | stats count() by (host, _time:5m)")  # the bucket leads the order wherever it is
+    assert cq.sql.endswith("GROUP BY __k0, __k1 ORDER BY __k1, `count` DESC, __k0")
+
+
+def test_stats_time_bucket_sort_pipe_decides_the_order() -> None:
+    cq = compile_query("* | stats count() as n by (_time:1d) | sort by n desc | limit 3")
+    assert cq.sql.endswith("GROUP BY __k0 ORDER BY `n` DESC, __k0 LIMIT {p1:UInt64}")
+    cq = compile_query("* | stats count() by (_time:1d) | sort by _time desc")
+    assert cq.sql.endswith("GROUP BY __k0 ORDER BY __k0 DESC")  # the bucket time, not its text
+
+
+def test_stats_sort_on_a_key_does_not_repeat_it() -> None:
+    cq = compile_query("* | stats count() by (host, level) | sort by host desc")
+    assert cq.sql.endswith("ORDER BY toFloat64OrNull(__k0) DESC, __k0 DESC, __k1")
+
+
+@pytest.mark.parametrize(("step", "count", "unit"), [
+    ("1s", 1, "SECOND"), ("30s", 30, "SECOND"), ("1m", 1, "MINUTE"), ("5m", 5, "MINUTE"),
+    ("15m", 15, "MINUTE"), ("1h", 3600, "SECOND"), ("6h", 21600, "SECOND"), ("5h", 18000, "SECOND"),
+    ("1d", 1, "DAY"), ("1w", 1, "WEEK"), ("0042m", 42, "MINUTE"), ("4294967295s", 4294967295, "SECOND"),
+    ("1193046h", 1193046 * 3600, "SECOND"), ("7101w", 7101, "WEEK"),
+])
+def test_time_bucket_step_is_bound_and_the_unit_is_a_fixed_keyword(step: str, count: int, unit: str) -> None:
+    cq = compile_query(f"* | stats count() by (_time:{step})")
+    assert f"toStartOfInterval(ts, INTERVAL {{p0:UInt32}} {unit}, 'UTC') AS __k0" in cq.sql
+    assert cq.params == {"p0": count}
+    assert step not in cq.sql
+
+
+def test_time_bucket_sql_does_not_depend_on_the_step() -> None:
+    shapes = {compile_query(f"x | stats count() by (_time:{n}m, host)").sql for n in (1, 5, 90, 123456)}
+    assert len(shapes) == 1
+
+
+@pytest.mark.parametrize(("text", "func"), [
+    ('"handler exception"', "positionCaseInsensitive"),
+    ("alice@corp.ru", "positionCaseInsensitive"),
+    ("message:NullPointer", "positionCaseInsensitive"),
+    ('"Ошибка входа"', "positionCaseInsensitiveUTF8"),
+    ("ivan@почта.рф", "positionCaseInsensitiveUTF8"),
+    ('raw:"naïve"', "positionCaseInsensitiveUTF8"),
+    ('message:"a€"*', "positionCaseInsensitiveUTF8"),
+])
+def test_substring_search_folds_ascii_needles_bytewise(text: str, func: str) -> None:
+    cq = compile_query(text)
+    assert f"{func}(raw, {{p0:String}}) > 0" in cq.sql
 
 
 def test_stats_without_groups_or_values() -> None:

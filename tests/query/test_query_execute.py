@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from logwarden.query import EVENT_COLUMNS, compile_query, parse
+from logwarden.query import EVENT_COLUMNS, CompiledQuery, compile_query, histogram_query, parse
 from logwarden.store.schema import DB, MIGRATIONS
 
 
@@ -67,6 +67,19 @@ ROWS = [
 ]
 ALL = set(range(1, 21))
 
+# A second table (`lw.more`, same schema) for fine time buckets and non-ASCII phrases.
+MORE_TABLE = f"{DB}.more"
+MORE = [
+    _row(1, "2024-03-04 10:00:00", "app", "auth", "a1", "error", "ОШИБКА ВХОДА для пользователя Ivan@corp"),
+    _row(2, "2024-03-04 10:00:29.999", "app", "auth", "a1", "error", "Ошибка входа: неверный пароль"),
+    _row(3, "2024-03-04 10:00:30", "app", "auth", "a1", "info", "ошибка выхода"),
+    _row(4, "2024-03-04 10:04:59.999999", "app", "auth", "a2", "warn", "Login FAILED for bob"),
+    _row(5, "2024-03-04 10:05:00", "app", "auth", "a2", "warn", "login failed for alice"),
+    _row(6, "2024-03-04 10:14:00", "app", "auth", "a2", "info", "LOGIN-FAILED"),
+    _row(7, "2024-03-04 10:59:59", "app", "auth", "a1", "error", "ошибка входа"),
+    _row(8, "2024-03-04 11:00:00", "app", "auth", "a1", "error", "повторная Ошибка Входа (ERROR login)"),
+]
+
 
 @pytest.fixture(scope="module")
 def chdb_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
@@ -80,13 +93,19 @@ def chdb_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
                 s.query(statement)
         data = "\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS)
         s.query(f"INSERT INTO {DB}.events FORMAT JSONEachRow\n{data}")
+        s.query(f"CREATE TABLE {MORE_TABLE} AS {DB}.events")
+        more = "\n".join(json.dumps(r, ensure_ascii=False) for r in MORE)
+        s.query(f"INSERT INTO {MORE_TABLE} FORMAT JSONEachRow\n{more}")
         yield s
     finally:
         s.close()
 
 
 def run(session: Any, text: str, **kwargs: Any) -> list[dict[str, Any]]:
-    cq = compile_query(parse(text), **kwargs)
+    return execute(session, compile_query(parse(text), **kwargs))
+
+
+def execute(session: Any, cq: CompiledQuery) -> list[dict[str, Any]]:
     out = str(session.query(cq.sql, "JSONEachRow", params=cq.engine_params()))
     rows = [json.loads(line) for line in out.splitlines() if line]
     for row in rows:
@@ -301,3 +320,148 @@ def test_hostile_values_are_searched_for_literally(chdb_session: Any, value: str
         rows = seqs(chdb_session, text)
         assert set(rows) == (ALL if text.startswith("-") else set()), text
     assert len(seqs(chdb_session, "*")) == 20
+
+
+# ------------------------------------------------------------------------------------ time buckets
+
+
+def counts(session: Any, text: str, **kwargs: Any) -> list[tuple[Any, ...]]:
+    """Rows as tuples in column order."""
+    return [tuple(r.values()) for r in run(session, text, **kwargs)]
+
+
+def test_stats_time_buckets_by_day_and_hours(chdb_session: Any) -> None:
+    assert run(chdb_session, "* | stats count() by (_time:1d)") == [
+        {"_time": "2024-03-01T00:00:00Z", "count": 7},
+        {"_time": "2024-03-02T00:00:00Z", "count": 7},
+        {"_time": "2024-03-03T00:00:00Z", "count": 6},
+    ]
+    assert counts(chdb_session, "* | stats count() by (_time:6h)") == [
+        ("2024-03-01T06:00:00Z", 4), ("2024-03-01T12:00:00Z", 3), ("2024-03-02T00:00:00Z", 6),
+        ("2024-03-02T06:00:00Z", 1), ("2024-03-03T00:00:00Z", 6),
+    ]
+    assert counts(chdb_session, "source:keycloak | stats count() by (_time:1h)") == [
+        ("2024-03-01T12:00:00Z", 1), ("2024-03-02T01:00:00Z", 1), ("2024-03-02T02:00:00Z", 1),
+        ("2024-03-03T02:00:00Z", 1),
+    ]
+
+
+def test_stats_time_buckets_of_hours_are_uniform_from_the_epoch(chdb_session: Any) -> None:
+    # 5h buckets run 2024-03-01 03:00, 08:00, 13:00, 18:00, 23:00, 2024-03-02 04:00, …
+    # (counted from the epoch, not restarted each midnight).
+    assert counts(chdb_session, "* | stats count() by (_time:5h)") == [
+        ("2024-03-01T08:00:00Z", 5), ("2024-03-01T13:00:00Z", 2), ("2024-03-01T23:00:00Z", 4),
+        ("2024-03-02T04:00:00Z", 3), ("2024-03-03T00:00:00Z", 5), ("2024-03-03T05:00:00Z", 1),
+    ]
+    two_days = [("2024-02-29T00:00:00Z", 7), ("2024-03-02T00:00:00Z", 13)]
+    assert counts(chdb_session, "* | stats count() by (_time:48h)") == two_days
+    assert counts(chdb_session, "* | stats count() by (_time:2d)") == two_days
+
+
+def test_stats_time_buckets_by_week_start_on_monday(chdb_session: Any) -> None:
+    # 2024-03-01 is a Friday: Friday to Sunday fall in the week of Monday 2024-02-26.
+    assert counts(chdb_session, "* | stats count() by (_time:1w)") == [("2024-02-26T00:00:00Z", 20)]
+
+
+def test_stats_time_bucket_with_a_sort_pipe_and_a_limit(chdb_session: Any) -> None:
+    assert counts(chdb_session, "* | stats count() by (_time:1d) | sort by _time desc | limit 2") == [
+        ("2024-03-03T00:00:00Z", 6), ("2024-03-02T00:00:00Z", 7),
+    ]
+    text = "source:zimbra | stats count() as n by (_time:1d) | sort by n, _time desc"
+    assert counts(chdb_session, text) == [
+        ("2024-03-03T00:00:00Z", 3), ("2024-03-02T00:00:00Z", 3), ("2024-03-01T00:00:00Z", 4),
+    ]
+
+
+def test_stats_time_bucket_with_other_aggregates_and_the_caller_window(chdb_session: Any) -> None:
+    rows = run(chdb_session, "* | stats count() as n, max(ts) as last, count_distinct(host) by (_time:1d)",
+               time_from=datetime(2024, 3, 1, 12), time_to=datetime(2024, 3, 2, 3))
+    assert [(r["_time"], r["n"], r["last"][:19], int(r["count_distinct_host"])) for r in rows] == [
+        ("2024-03-01T00:00:00Z", 3, "2024-03-01 14:00:00", 2),
+        ("2024-03-02T00:00:00Z", 3, "2024-03-02 02:00:00", 2),
+    ]
+
+
+def test_stats_fine_time_buckets(chdb_session: Any) -> None:
+    assert counts(chdb_session, "* | stats count() by (_time:5m)", table=MORE_TABLE) == [
+        ("2024-03-04T10:00:00Z", 4), ("2024-03-04T10:05:00Z", 1), ("2024-03-04T10:10:00Z", 1),
+        ("2024-03-04T10:55:00Z", 1), ("2024-03-04T11:00:00Z", 1),
+    ]
+    assert counts(chdb_session, "* | stats count() by (_time:30s)", table=MORE_TABLE) == [
+        ("2024-03-04T10:00:00Z", 2), ("2024-03-04T10:00:30Z", 1), ("2024-03-04T10:04:30Z", 1),
+        ("2024-03-04T10:05:00Z", 1), ("2024-03-04T10:14:00Z", 1), ("2024-03-04T10:59:30Z", 1),
+        ("2024-03-04T11:00:00Z", 1),
+    ]
+    assert counts(chdb_session, "* | stats count() by (_time:1s)", table=MORE_TABLE)[:3] == [
+        ("2024-03-04T10:00:00Z", 1), ("2024-03-04T10:00:29Z", 1), ("2024-03-04T10:00:30Z", 1),
+    ]
+    assert counts(chdb_session, "* | stats count() by (_time:15m)", table=MORE_TABLE) == [
+        ("2024-03-04T10:00:00Z", 6), ("2024-03-04T10:45:00Z", 1), ("2024-03-04T11:00:00Z", 1),
+    ]
+    assert counts(chdb_session, "* | stats count() by (_time:1h)", table=MORE_TABLE) == [
+        ("2024-03-04T10:00:00Z", 7), ("2024-03-04T11:00:00Z", 1),
+    ]
+
+
+def test_stats_time_bucket_mixed_with_a_field(chdb_session: Any) -> None:
+    assert run(chdb_session, "* | stats count() by (_time:5m, level)", table=MORE_TABLE) == [
+        {"_time": "2024-03-04T10:00:00Z", "level": "error", "count": 2},
+        {"_time": "2024-03-04T10:00:00Z", "level": "info", "count": 1},
+        {"_time": "2024-03-04T10:00:00Z", "level": "warn", "count": 1},
+        {"_time": "2024-03-04T10:05:00Z", "level": "warn", "count": 1},
+        {"_time": "2024-03-04T10:10:00Z", "level": "info", "count": 1},
+        {"_time": "2024-03-04T10:55:00Z", "level": "error", "count": 1},
+        {"_time": "2024-03-04T11:00:00Z", "level": "error", "count": 1},
+    ]
+    assert counts(chdb_session, "* | stats count() by (host, _time:1h)", table=MORE_TABLE) == [
+        ("a1", "2024-03-04T10:00:00Z", 4), ("a2", "2024-03-04T10:00:00Z", 3),
+        ("a1", "2024-03-04T11:00:00Z", 1),
+    ]
+
+
+# ------------------------------------------------------------------------------ substring matching
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('"Ошибка входа"', {1, 2, 7, 8}),
+    ('"ОШИБКА ВХОДА"', {1, 2, 7, 8}),
+    ('"ошибка входа"', {1, 2, 7, 8}),
+    ('"ошибка в"', {1, 2, 3, 7, 8}),
+    ('message:"Ошибка Входа:"', {2}),
+    ('"login failed"', {4, 5}),
+    ('"LOGIN FAILED"', {4, 5}),
+    ("login-failed", {6}),
+    ('"ivan@"', {1}),  # an ASCII needle in text that is mostly Cyrillic
+    ('"ERROR login"', {8}),
+    ('"вход"', {1, 2, 7, 8}),
+    ('"входа" -"ошибка входа"', set()),
+])
+def test_phrases_ignore_case_in_ascii_and_cyrillic(chdb_session: Any, text: str, expected: set[int]) -> None:
+    assert set(seqs(chdb_session, text, table=MORE_TABLE)) == expected
+
+
+# -------------------------------------------------------------------------------------- histogram
+
+
+def test_histogram_counts_the_filter_per_bucket(chdb_session: Any) -> None:
+    lo, hi = datetime(2024, 3, 1), datetime(2024, 3, 4)
+    cq = histogram_query("source:zimbra | stats count() by (host) | limit 1", "1d", time_from=lo, time_to=hi)
+    assert cq.columns == ("_time", "count")
+    assert execute(chdb_session, cq) == [
+        {"_time": "2024-03-01T00:00:00Z", "count": 4},
+        {"_time": "2024-03-02T00:00:00Z", "count": 3},
+        {"_time": "2024-03-03T00:00:00Z", "count": 3},
+    ]
+    cq = histogram_query("source:zimbra", "1d",
+                         time_from=datetime(2024, 3, 1, 10), time_to=datetime(2024, 3, 2, 5))
+    assert [tuple(r.values()) for r in execute(chdb_session, cq)] == [
+        ("2024-03-01T00:00:00Z", 2), ("2024-03-02T00:00:00Z", 2),  # 05:00 is outside [from, to)
+    ]
+
+
+def test_histogram_with_an_automatic_step(chdb_session: Any) -> None:
+    lo, hi = datetime(2024, 3, 4, 10), datetime(2024, 3, 4, 11)  # one hour: 30s buckets
+    rows = execute(chdb_session, histogram_query('"Ошибка входа"', None, time_from=lo, time_to=hi,
+                                                 table=MORE_TABLE))
+    assert rows == [{"_time": "2024-03-04T10:00:00Z", "count": 2},
+                    {"_time": "2024-03-04T10:59:30Z", "count": 1}]

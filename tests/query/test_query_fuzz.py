@@ -14,6 +14,7 @@ FRAGMENTS = [
     'raw:~"a+"', 'raw:~"("', "_time:[2024-03-01, *)", "_time:>=2024-03-01T10:00", "ts:1", "fields:x",
     "stats", "count()", "count_distinct(user)", "avg(size)", "by", "(service)", "as", "n", "sort",
     "desc", "limit", "10", "0", "fields", "ts,", "host", "[", "]", "~", ":", ">=", "Ж", "\t", "\n",
+    "_time:1h", "(_time:5m)", "_time:0s", "_time:30s,", "_time",
 ]  # fmt: skip
 
 

@@ -96,6 +96,19 @@ CANONICAL = [
     "* | stats min(ts), max(ts) by (source)",
     "* | stats sum(bytes) by (http.method) | sort by http.method | limit 2",
     "* | stats count()",
+    # time buckets
+    "* | stats count() by (_time:1h)",
+    "* | stats count() by (_time:5m, level)",
+    "* | stats count() by (level, _time:30s)",
+    "error | stats count() as n, max(ts) by (_time:1d, host) | sort by _time desc | limit 7",
+    "* | stats count() by (_time:1s)",
+    "* | stats count() by (_time:15m)",
+    "* | stats count() by (_time:6h)",
+    "* | stats count() by (_time:1w)",
+    "* | stats count() by (_time:4294967295s)",
+    "* | stats count() by (_time:1193046h)",
+    "* | stats count() by (_time:7101w)",
+    "_time:>=2024-03-01 | stats count() by (_time:1h) | sort by count desc",
 ]
 
 # Not canonical: (input, canonical form).
@@ -141,6 +154,12 @@ NORMALISED = [
     ('"\\x"', '"\\x"'),
     ('"back\\\\slash"', '"back\\slash"'),
     ('"\\\\x"', '"\\x"'),
+    ("* | stats count() by _time:1h", "* | stats count() by (_time:1h)"),
+    ("* | stats count() by _time:5m, level", "* | stats count() by (_time:5m, level)"),
+    ("* | STATS COUNT() BY ( _time:015m ,level )", "* | stats count() by (_time:15m, level)"),
+    ("* | stats count() by (_time:0001d)", "* | stats count() by (_time:1d)"),
+    ("* | stats count() by (_time:1h) | sort by _time ASC",
+     "* | stats count() by (_time:1h) | sort by _time"),
 ]
 
 # Bad queries: (query, 1-based column, a piece of the message).
@@ -197,6 +216,32 @@ ERRORS = [
     ("* | fields us'er", 12, "expected a field name"),
     ("a | limit 5 | limit 6", 15, "only one 'limit'"),
     ("a | ", 5, "expected a pipe"),
+    # time buckets
+    ("* | stats count() by (_time)", 23, "_time needs a step"),
+    ("* | stats count() by _time", 22, "_time needs a step"),
+    ("* | stats count() by (_time:0h)", 29, "not a time step"),
+    ("* | stats count() by (_time:1H)", 29, "not a time step"),
+    ("* | stats count() by (_time:1M)", 29, "not a time step"),
+    ("* | stats count() by (_time:1.5h)", 29, "not a time step"),
+    ("* | stats count() by (_time:-1h)", 29, "not a time step"),
+    ("* | stats count() by (_time:1ms)", 29, "not a time step"),
+    ("* | stats count() by (_time:h)", 29, "not a time step"),
+    ("* | stats count() by (_time:1h1m)", 29, "not a time step"),
+    ("* | stats count() by (_time:4294967296s)", 29, "too long"),
+    ("* | stats count() by (_time:1193047h)", 29, "at most about 136 years"),
+    ("* | stats count() by (_time:7102w)", 29, "too long"),
+    ("* | stats count() by (_time:１h)", 29, "not a time step"),  # a full-width digit
+    ("* | stats count() by (_time:>1h)", 29, "a time bucket reads _time:STEP"),
+    ("* | stats count() by (_time:[1h, 2h))", 29, "a time bucket reads _time:STEP"),
+    ('* | stats count() by (_time:"1h")', 29, "a time bucket reads _time:STEP"),
+    ("* | stats count() by (_time:1h*)", 29, "a time bucket reads _time:STEP"),
+    ("* | stats count() by (_time:1h, _time:5m)", 33, "'_time' appears twice"),
+    ("* | stats count() as _time by (_time:1h)", 11, "'_time' appears twice"),
+    ("* | stats count() by (host:1h)", 23, "expected a field name"),
+    ("* | stats min(_time) by (_time:1h)", 15, "use ts"),
+    ("* | stats count() by (_time:1h) | sort by ts", 43, "unknown column 'ts' after stats"),
+    ("* | stats count() | sort by _time", 29, "unknown column '_time' after stats"),
+    ("* | sort by _time", 13, "use ts"),
 ]
 
 
@@ -264,6 +309,21 @@ def test_tree_shape_and_precedence() -> None:
     assert q.sort is None and q.fields is None
 
 
+def test_time_bucket_tree() -> None:
+    q = parse("x | stats count() as n by (_time:05m, level) | sort by _time desc")
+    assert q.stats == A.StatsPipe((A.Aggregate("count", alias="n"),), ("_time", "level"), "5m")
+    assert q.stats.columns == ("_time", "level", "n")
+    assert q.sort == A.SortPipe((A.SortKey("_time", desc=True),))
+    assert parse("x | stats count() by (_time:1h)") != parse("x | stats count() by (_time:60m)")
+
+
+def test_stats_pipe_needs_a_step_exactly_with_a_time_key() -> None:
+    with pytest.raises(ValueError):
+        A.StatsPipe((A.Aggregate("count"),), ("_time",))
+    with pytest.raises(ValueError):
+        A.StatsPipe((A.Aggregate("count"),), ("host",), "1h")
+
+
 def test_quoted_values_are_literal() -> None:
     assert parse('host:"mx*"').filter == A.FieldMatch("host", "mx*")
     assert parse('client_ip:"10.0.0.0/8"').filter == A.FieldMatch("client_ip", "10.0.0.0/8")
@@ -291,3 +351,16 @@ def test_the_examples_in_the_docs_parse_and_are_canonical() -> None:
     block = doc.read_text(encoding="utf-8").split("```\n")[3]  # the second code block
     examples = [line.split("  #", 1)[0].rstrip() for line in block.splitlines() if line.strip()]
     assert examples == DESIGN_EXAMPLES
+
+
+def test_the_time_bucket_examples_in_the_docs_are_canonical() -> None:
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "query.md"
+    if not doc.is_file():
+        pytest.skip("docs/query.md is not present")
+    section = doc.read_text(encoding="utf-8").split("### Time buckets", 1)[1]
+    examples = [line for line in section.split("```\n")[1].splitlines() if line.strip()]
+    assert len(examples) == 3
+    for text in examples:
+        assert str(parse(text)) == text

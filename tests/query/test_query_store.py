@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from logwarden.query import compile_query, parse
+from logwarden.query import compile_query, histogram_query, parse
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
@@ -49,3 +50,16 @@ def test_store_runs_every_parameter_type(engine: Store) -> None:
     _load(engine)
     cq = compile_query(parse("origin:s.log | stats count() as n by (source) | sort by n desc | limit 1"))
     assert engine.rows(cq.sql, cq.params) == [{"source": "app", "n": 2}]
+
+
+def test_store_runs_time_buckets(engine: Store) -> None:
+    _load(engine)
+    cq = compile_query(parse("origin:s.log | stats count() by (_time:1h, source)"))
+    assert engine.rows(cq.sql, cq.params) == [
+        {"_time": "2024-03-01T10:00:00Z", "source": "app", "count": 1},
+        {"_time": "2024-03-01T11:00:00Z", "source": "app", "count": 1},
+        {"_time": "2024-03-01T12:00:00Z", "source": "db", "count": 1},
+    ]
+    cq = histogram_query("*", "1d", time_from=datetime(2024, 3, 1), time_to=datetime(2024, 3, 2),
+                         extra_where="origin = 's.log'")
+    assert engine.rows(cq.sql, cq.params) == [{"_time": "2024-03-01T00:00:00Z", "count": 3}]

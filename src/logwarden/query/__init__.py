@@ -4,6 +4,7 @@
     cq = compile_query(parse('level:>=error source:zimbra | stats count() by (service)'))
     store.rows(cq.sql, cq.params)                 # the Store escapes parameter values itself
     session.query(cq.sql, "JSONEachRow", params=cq.engine_params())   # a bare chDB session
+    histogram_query(text, auto_step(lo, hi), time_from=lo, time_to=hi)  # counts per time bucket
 
 The language reference is docs/query.md.
 """
@@ -11,6 +12,7 @@ The language reference is docs/query.md.
 from logwarden.query.ast import Query
 from logwarden.query.compiler import EVENT_COLUMNS, CompiledQuery, compile_query
 from logwarden.query.errors import QuerySyntaxError
+from logwarden.query.histogram import auto_step, histogram_query
 from logwarden.query.params import encode_params
 from logwarden.query.parser import parse
 
@@ -19,7 +21,9 @@ __all__ = [
     "CompiledQuery",
     "Query",
     "QuerySyntaxError",
+    "auto_step",
     "compile_query",
     "encode_params",
+    "histogram_query",
     "parse",
 ]

@@ -190,6 +190,7 @@ def make_or(children: list[Filter], pos: int = 0) -> Filter:
 
 # ------------------------------------------------------------------------------------------------ pipes
 
+TIME_FIELD = "_time"  # the event time in filters; the time bucket (`_time:1h`) in `stats … by`
 AGGREGATES = ("count", "count_distinct", "min", "max", "avg", "sum")
 
 
@@ -218,17 +219,29 @@ class Aggregate:
 
 @dataclass(frozen=True)
 class StatsPipe:
+    """`stats AGG, … [by (k1, k2, …)]`. A key `_time:STEP` groups by time bucket: it appears in `by` as
+    `_time` (its output column) and `step` holds the canonical step (`5m`); `step` is set exactly when
+    `_time` is one of the keys."""
+
     aggregates: tuple[Aggregate, ...]
     by: tuple[str, ...] = ()
+    step: str | None = None
     pos: int = _pos()
+
+    def __post_init__(self) -> None:
+        if (TIME_FIELD in self.by) != (self.step is not None):
+            raise ValueError("a stats time bucket needs both '_time' among the keys and a step")
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.by + tuple(a.name for a in self.aggregates)
 
+    def key_text(self, name: str) -> str:
+        return f"{name}:{self.step}" if name == TIME_FIELD else name
+
     def __str__(self) -> str:
         text = "stats " + ", ".join(str(a) for a in self.aggregates)
-        return f"{text} by ({', '.join(self.by)})" if self.by else text
+        return f"{text} by ({', '.join(self.key_text(k) for k in self.by)})" if self.by else text
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,13 @@ Events:  SELECT <columns> FROM lw.events WHERE … ORDER BY ts DESC, origin, seq
 Stats:   SELECT __k0 AS `by`, count() AS `count` FROM (SELECT <by> AS __k0 FROM lw.events WHERE …)
          GROUP BY __k0 ORDER BY `count` DESC, __k0 [LIMIT n]
 The stats query filters in a subquery so that output names (`as level`) can never shadow a column the
-filter reads.
+filter reads. A time bucket `by (_time:5m)` groups by `toStartOfInterval(ts, INTERVAL {pN:UInt32}
+MINUTE, 'UTC')` (the count bound, the unit keyword from `_BUCKET_UNITS`), orders by it ascending
+unless a sort pipe says otherwise, and outputs it as `2024-03-01T10:05:00Z` text.
+
+Substrings (phrases, words with punctuation) use `positionCaseInsensitive` when the needle is ASCII:
+ASCII case folding is exact for it (UTF-8 bytes of other characters are all >= 0x80 and never match or
+fold onto ASCII), and it is ~1.4x faster than `positionCaseInsensitiveUTF8`, kept for other needles.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Literal
 from logwarden.query import ast
 from logwarden.query.params import DATETIME, Binder, ParamValue, encode_params, plain_value
 from logwarden.query.parser import MAP_COLUMN, RAW_NAMES, TIME_FIELD, parse
-from logwarden.query.values import parse_cidr, parse_time
+from logwarden.query.values import parse_cidr, parse_step, parse_time
 from logwarden.store.schema import COLUMNS, LEVELS
 
 EVENT_COLUMNS = (
@@ -35,6 +41,15 @@ _TABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 _EXTRA_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Characters that split tokens in hasToken and the raw_tokens index: every ASCII non-alphanumeric.
 _SEPARATORS_RE = re.compile(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
+# How a time bucket is printed: ISO 8601 in UTC, e.g. 2024-03-01T10:05:00Z.
+BUCKET_FORMAT = "'%Y-%m-%dT%H:%i:%SZ'"
+# Step unit → (engine interval unit, count multiplier). The engine counts seconds, minutes and days
+# from the epoch but hours from each midnight (`5h` would restart at 00:00 daily, `25h` be one day),
+# so hours go in as seconds: uniform buckets, and the same ones for steps that divide a day. Weeks
+# start on Monday.
+_BUCKET_UNITS = {
+    "s": ("SECOND", 1), "m": ("MINUTE", 1), "h": ("SECOND", 3600), "d": ("DAY", 1), "w": ("WEEK", 1),
+}  # fmt: skip
 
 ExtraWhere = str | tuple[str, Mapping[str, object]]
 
@@ -189,10 +204,16 @@ class _Compiler:
         inner: list[str] = []
         outer: list[str] = []
         keys: dict[str, tuple[str, _Expr]] = {}  # output name → (inner name, expr)
+        bucket: str | None = None  # the inner name of the time bucket
         for i, name in enumerate(stats.by):
-            e = self.column(name)
+            if name == TIME_FIELD and stats.step is not None:
+                e = _Expr(self.time_bucket(stats.step), "time")
+                bucket = f"__k{i}"
+                outer.append(f"formatDateTime(__k{i}, {BUCKET_FORMAT}, 'UTC') AS `{name}`")
+            else:
+                e = self.column(name)
+                outer.append(f"__k{i} AS `{name}`")
             inner.append(f"{e.sql} AS __k{i}")
-            outer.append(f"__k{i} AS `{name}`")
             keys[name] = (f"__k{i}", e)
         for j, agg in enumerate(stats.aggregates):
             if agg.field is None:
@@ -210,21 +231,33 @@ class _Compiler:
         sub = f"SELECT {', '.join(inner) or '1 AS __one'} FROM {self.table}{where}"
         group = f" GROUP BY {', '.join(k for k, _ in keys.values())}" if keys else ""
         order: list[str] = []
+        used: set[str] = set()  # keys already ordered by
         sort = self.query.sort
         if sort:
             for key in sort.keys:
                 if key.name in keys:
                     inner_name, e = keys[key.name]
                     order.extend(self.order_terms(e, inner_name, key.desc))
+                    used.add(inner_name)
                 else:
                     order.append(f"`{key.name}`" + (" DESC" if key.desc else ""))
         else:
-            order.append(f"`{stats.aggregates[0].name}` DESC")
-        order += [k for k, _ in keys.values() if k not in order]
+            if bucket is not None:  # a time series: oldest bucket first, then as without a bucket
+                order.append(bucket)
+                used.add(bucket)
+            if bucket is None or len(keys) > 1:
+                order.append(f"`{stats.aggregates[0].name}` DESC")
+        order += [k for k, _ in keys.values() if k not in used]
         sql = f"SELECT {', '.join(outer)} FROM ({sub}){group} ORDER BY {', '.join(order)}"
         if n is not None:
             sql += f" LIMIT {self.bind(n, 'UInt64')}"
         return sql, stats.columns
+
+    def time_bucket(self, step: str) -> str:
+        """`toStartOfInterval` of ts for a validated step: the count is bound, the unit is ours."""
+        n, unit = parse_step(step)
+        keyword, multiplier = _BUCKET_UNITS[unit]
+        return f"toStartOfInterval(ts, INTERVAL {self.bind(n * multiplier, 'UInt32')} {keyword}, 'UTC')"
 
     @staticmethod
     def order_terms(e: _Expr, sql: str, desc: bool) -> list[str]:
@@ -316,7 +349,9 @@ class _Compiler:
         return f"hasToken(lowerUTF8(raw), {self.bind(text.lower(), 'String')})"
 
     def substring(self, text: str) -> str:
-        cond = f"positionCaseInsensitiveUTF8(raw, {self.bind(text, 'String')}) > 0"
+        # ASCII folding is exact for an ASCII needle, and faster; see the module docstring.
+        func = "positionCaseInsensitive" if text.isascii() else "positionCaseInsensitiveUTF8"
+        cond = f"{func}(raw, {self.bind(text, 'String')}) > 0"
         token = _prefilter_token(text)
         if token is None:
             return cond

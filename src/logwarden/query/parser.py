@@ -5,10 +5,11 @@
     or_expr  := and_expr ( "OR" and_expr )*
     and_expr := unary ( ["AND"] unary )*
     unary    := "-" unary | "NOT" unary | "(" or_expr ")" | WORD | STRING | FIELD
-    pipe     := "stats" agg ("," agg)* ["by" ( "(" names ")" | names )]
+    pipe     := "stats" agg ("," agg)* ["by" ( "(" keys ")" | keys )]
               | "sort" "by" name ["asc"|"desc"] ("," name ["asc"|"desc"])*
               | "limit" N
               | "fields" names
+    keys     := key ("," key)*        key := name | "_time:" STEP   (STEP: 30s, 5m, 1h, 1d, 1w, …)
 
 Precedence: NOT > AND > OR. Keywords OR/AND/NOT are upper case; pipe words are case-insensitive.
 Everything the compiler needs to trust (field names, levels, regexes, numbers, times, pipe order) is
@@ -24,16 +25,20 @@ import re2
 from logwarden.query import ast
 from logwarden.query.errors import QuerySyntaxError
 from logwarden.query.lexer import Bound, FieldParts, Kind, Token, tokenize
-from logwarden.query.values import canonical_time, is_number, parse_cidr
+from logwarden.query.values import STEP_UNITS, canonical_step, canonical_time, is_number, parse_cidr
 from logwarden.store.schema import LEVELS
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 RAW_NAMES = ("message", "raw")
-TIME_FIELD = "_time"
+TIME_FIELD = ast.TIME_FIELD
 MAP_COLUMN = "fields"
 _COMPARISONS = (">", ">=", "<", "<=")
 _KEYWORDS = ("OR", "AND", "NOT")
 _TIME_USAGE = "e.g. _time:[2024-03-01, 2024-03-02) or _time:>=2024-03-01T10:00"
+_STEP_USAGE = (
+    f"a time bucket reads _time:STEP, a positive whole number and a unit ({', '.join(STEP_UNITS)}): "
+    "e.g. _time:30s, _time:5m, _time:1h, _time:1d, _time:1w"
+)
 
 
 def parse(text: str) -> ast.Query:
@@ -310,20 +315,47 @@ class _Parser:
             self.advance()
             aggs.append(self.aggregate())
         by: list[tuple[str, int]] = []
+        step: str | None = None
         if self.is_word("by", case=False):
             self.advance()
-            if self.tok.kind is Kind.LPAREN:
+            parens = self.tok.kind is Kind.LPAREN
+            if parens:
                 self.advance()
-                by = self.names()
+            while True:
+                name, npos, key_step = self.stats_key()
+                by.append((name, npos))
+                step = step or key_step
+                if self.tok.kind is not Kind.COMMA:
+                    break
+                self.advance()
+            if parens:
                 self.expect(Kind.RPAREN, "')' after the stats by fields")
-            else:
-                by = self.names()
-        for name, npos in by:
-            self.output_field(name, npos)
-        pipe = ast.StatsPipe(tuple(aggs), tuple(n for n, _ in by), pos)
         outputs = [(n, p) for n, p in by] + [(a.name, a.pos) for a in aggs]
         self.no_duplicates(outputs, "stats output")
-        return pipe
+        return ast.StatsPipe(tuple(aggs), tuple(n for n, _ in by), step, pos)
+
+    def stats_key(self) -> tuple[str, int, str | None]:
+        """One `stats … by` key: a field name, or a time bucket `_time:STEP` (name, pos, step or None)."""
+        tok = self.tok
+        if tok.kind is Kind.FIELD and tok.field is not None and tok.field.name == TIME_FIELD:
+            f = tok.field
+            value_pos = tok.pos + len(TIME_FIELD) + 1
+            if f.op or f.quoted or f.star:
+                raise self.error(_STEP_USAGE, value_pos)
+            try:
+                step = canonical_step(f.value)
+            except ValueError:
+                if re.fullmatch(r"0*[1-9][0-9]*[smhdw]", f.value):
+                    message = f"time step {f.value!r} is too long: at most about 136 years"
+                    raise self.error(message, value_pos) from None
+                raise self.error(f"{f.value!r} is not a time step; {_STEP_USAGE}", value_pos) from None
+            self.advance()
+            return TIME_FIELD, tok.pos, step
+        if tok.kind is Kind.WORD and tok.text == TIME_FIELD:
+            raise self.error(f"_time needs a step here; {_STEP_USAGE}", tok.pos)
+        name, npos = self.name()
+        self.output_field(name, npos)
+        return name, npos, None
 
     def aggregate(self) -> ast.Aggregate:
         tok = self.tok
@@ -359,7 +391,7 @@ class _Parser:
         if name == MAP_COLUMN:
             raise self.error("'fields' is the whole map; name one of its keys", pos)
         if name == TIME_FIELD:
-            raise self.error("use ts here (_time is for filters)", pos)
+            raise self.error("use ts here (_time is for filters and time buckets: by (_time:1h))", pos)
 
     def no_duplicates(self, names: list[tuple[str, int]], what: str) -> None:
         seen: set[str] = set()

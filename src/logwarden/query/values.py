@@ -11,6 +11,10 @@ from logwarden.query.lexer import PUNCTUATION
 
 NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Time-bucket steps (`_time:5m`): a positive whole number and one of these units → its seconds.
+STEP_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_STEP_SECONDS = 2**32 - 1  # about 136 years; the engine's interval count is bound as a UInt32
+_STEP_RE = re.compile(r"([0-9]{1,20})([a-z]+)")
 
 
 def is_number(text: str) -> bool:
@@ -45,6 +49,33 @@ def format_time(value: datetime) -> str:
 
 def canonical_time(text: str) -> str:
     return format_time(parse_time(text))
+
+
+def parse_step(text: str) -> tuple[int, str]:
+    """A time-bucket step such as `30s`, `5m`, `1h`, `1d`, `1w` → (count, unit letter).
+
+    Raises ValueError unless `text` is a positive whole number followed by s, m, h, d or w, and the
+    step is at most `MAX_STEP_SECONDS` long.
+    """
+    m = _STEP_RE.fullmatch(text)
+    if m is None or m[2] not in STEP_UNITS or not 0 < int(m[1]) * STEP_UNITS[m[2]] <= MAX_STEP_SECONDS:
+        raise ValueError(
+            f"not a time step: {text!r} (a positive whole number and s, m, h, d or w, e.g. 5m; "
+            "at most about 136 years)"
+        )
+    return int(m[1]), m[2]
+
+
+def canonical_step(text: str) -> str:
+    """The canonical spelling of a step: `05m` → `5m`."""
+    n, unit = parse_step(text)
+    return f"{n}{unit}"
+
+
+def step_seconds(text: str) -> int:
+    """The length of a step in seconds."""
+    n, unit = parse_step(text)
+    return n * STEP_UNITS[unit]
 
 
 def parse_cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
