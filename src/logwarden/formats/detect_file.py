@@ -6,7 +6,6 @@ from pathlib import Path
 
 from logwarden.errors import UsageError
 from logwarden.formats.registry import Detection, Registry
-from logwarden.ingest.framing import python_pattern
 
 SNIFF = 256 << 10  # bytes read for detection
 
@@ -16,12 +15,12 @@ def sniff(registry: Registry, head: bytes, name: str) -> Detection:
     lines = text.split("\n")
     if len(head) >= SNIFF:
         lines = lines[:-1]  # the last line may be cut
-    starts = [python_pattern(s.record_start) for s in registry.formats.values() if s.record_start]
+    known = registry.line_patterns()
     records: list[str] = []
     for line in lines:
-        # An indented line that starts no record under any format continues the one before
-        # (a Java stack trace), so detection scores records, not their continuation lines.
-        if records and line[:1] in (" ", "\t") and not any(p.match(line.encode()) for p in starts):
+        # A line that no format recognises, neither as a record start nor as a record, continues the
+        # one before (a Java stack trace, a wrapped message), so detection scores whole records.
+        if records and not any(p.search(line) for p in known):
             records[-1] += "\n" + line
         else:
             records.append(line)

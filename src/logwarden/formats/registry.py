@@ -66,6 +66,11 @@ class Registry:
             known = ", ".join(sorted(self.formats))
             raise FormatError(f"unknown format {name!r}; known formats: {known}") from None
 
+    def line_patterns(self) -> list[Any]:
+        """Every detect and record-start pattern: a line matching none of them starts no record."""
+        out = [d for d, _ in self._compiled.values()]
+        return out + [r for _, r in self._compiled.values() if r is not None]
+
     def record_start(self, spec: FormatSpec) -> Any:
         return self._compiled[spec.name][1]
 

@@ -65,6 +65,7 @@ class _Prior:
     head_hash: str
     offset: int
     records: int
+    origin: str
 
 
 class _Replay(io.RawIOBase):
@@ -119,7 +120,7 @@ class Ingestor:
             return result
         prior = self._prior(item.origin, head)
         if prior and prior.offset == item.size and item.seekable:
-            result.skipped = "unchanged"
+            result.skipped = "unchanged" if prior.origin == item.origin else f"already ingested as {prior.origin}"
             return result
         spec, result.format = self._choose(item, head, result)
         if result.error:
@@ -137,7 +138,7 @@ class Ingestor:
         except STREAM_ERRORS as exc:
             result.error = f"cannot read: {exc}"
             return result
-        self._ingest_stream(item, spec, stream, head, offset, seq, result)
+        self._ingest_stream(item, spec, stream, head, offset, seq, result, prior.origin if prior else None)
         return result
 
     def _choose(self, item: Input, head: bytes, result: FileResult) -> tuple[FormatSpec | None, str]:
@@ -148,22 +149,32 @@ class Ingestor:
         return found.spec, found.spec.name if found.spec else ""
 
     def _prior(self, origin: str, head: bytes) -> _Prior | None:
+        """What was committed before of this content: under this origin, or under another name whose
+        first bytes are the same (a rotated file renamed, a log packed into an archive)."""
+        n = min(len(head), HEAD)
+        mine = f"{n}:{_head_hash(head[:n])}"
         rows = self.store.rows(
-            f"SELECT offset, records, head_hash FROM {DB}.files WHERE origin = {{o:String}} AND state = 'done' "
-            "ORDER BY at DESC LIMIT 1",
-            {"o": origin},
+            f"SELECT origin, argMax(head_hash, at) AS last_head, argMax(offset, at) AS last_offset, "
+            f"argMax(records, at) AS last_records FROM {DB}.files WHERE state = 'done' "
+            "AND (origin = {o:String} OR head_hash = {h:String}) GROUP BY origin",
+            {"o": origin, "h": mine},
         )
-        if not rows:
-            return None
-        length, _, digest = rows[0]["head_hash"].partition(":")
-        n = int(length or 0)
-        if len(head) < n or _head_hash(head[:n]) != digest:
-            return None  # the file was replaced (rotation): a new stream under the same name
-        return _Prior(n, digest, int(rows[0]["offset"]), int(rows[0]["records"]))
+        best: _Prior | None = None
+        for row in rows:
+            length, _, digest = row["last_head"].partition(":")
+            k = int(length or 0)
+            if row["origin"] != origin and row["last_head"] != mine:
+                continue  # that name now holds other content
+            if len(head) < k or _head_hash(head[:k]) != digest:
+                continue  # this name was replaced (rotation): a new stream under the same name
+            prior = _Prior(k, digest, int(row["last_offset"]), int(row["last_records"]), row["origin"])
+            if best is None or prior.offset > best.offset or (prior.offset == best.offset and row["origin"] == origin):
+                best = prior
+        return best
 
     # -- the batch loop ----------------------------------------------------------------------------
     def _ingest_stream(self, item: Input, spec: FormatSpec | None, stream: BinaryIO, head: bytes,
-                       offset: int, seq: int, result: FileResult) -> None:
+                       offset: int, seq: int, result: FileResult, prior_origin: str | None) -> None:
         batch_id = self.store.new_batch_id()
         self._book(item, batch_id, "pending", head, offset, seq, result)
         framer = Framer(spec.record_start if spec else "")
@@ -185,8 +196,11 @@ class Ingestor:
                 raise
             return
         self._book(item, batch_id, "done", head, offset, seq, result)
-        if result.records == 0:
-            result.skipped = "unchanged" if seq else "empty"
+        if result.records == 0 and not seq:
+            result.skipped = "empty"
+        elif result.records == 0:
+            same = prior_origin in (None, item.origin)
+            result.skipped = "unchanged" if same else f"already ingested as {prior_origin}"
 
     @staticmethod
     def _batches(framer: Framer, stream: BinaryIO) -> Iterator[Batch]:
