@@ -10,45 +10,60 @@ new queue ID); pickup + local delivery; rejected clients; bursts of SASL failure
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 
-from .pools import (ALIASES, ATTACKERS, DOMAIN, EXTERNAL_LOCALPARTS, INTERNET_CLIENTS, MAILSTORE,
-                    MOBILE_IPS, PARTNERS, SCANNERS, SERVICE_SENDERS, USERS, WORKSTATIONS, Pace, Rng,
-                    cumulative, ts_bsd)
+from .pools import (
+    ALIASES,
+    ATTACKERS,
+    DOMAIN,
+    EXTERNAL_LOCALPARTS,
+    INTERNET_CLIENTS,
+    MAILSTORE,
+    MOBILE_IPS,
+    PARTNERS,
+    SCANNERS,
+    SERVICE_SENDERS,
+    USERS,
+    WORKSTATIONS,
+    Pace,
+    Rng,
+    cumulative,
+    ts_bsd,
+)
 
 _QID_SPACE = 16**11
 _HELOS = ["WIN-3KQ8J2M1L0P", "User", "ylmf-pc", "localhost", "[127.0.0.1]", "mail.example.com", "ADMIN"]
 _REJECTS = [
     "554 5.7.1 <{to}>: Relay access denied",
     "550 5.1.1 <{to}>: Recipient address rejected: User unknown in virtual mailbox table",
-    "554 5.7.1 Service unavailable; Client host [{ip}] blocked using zen.spamhaus.org;"
-    " https://www.spamhaus.org/query/ip/{ip}",
+    ("554 5.7.1 Service unavailable; Client host [{ip}] blocked using zen.spamhaus.org;"
+    " https://www.spamhaus.org/query/ip/{ip}"),
     "450 4.7.1 <{helo}>: Helo command rejected: Host not found",
 ]
 _DEFER_REASONS = [
     ("none", "4.4.1", "connect to {mx}[{ip}]:25: Connection timed out"),
-    ("{mx}[{ip}]:25", "4.7.1", "host {mx}[{ip}] said: 451 4.7.1 Greylisting in action, please come back later"
-     " (in reply to RCPT TO command)"),
+    ("{mx}[{ip}]:25", "4.7.1", ("host {mx}[{ip}] said: 451 4.7.1 Greylisting in action, please come back later"
+     " (in reply to RCPT TO command)")),
     ("{mx}[{ip}]:25", "4.2.2", "host {mx}[{ip}] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command)"),
 ]
 _BOUNCE_REASONS = [
-    ("5.1.1", "host {mx}[{ip}] said: 550 5.1.1 <{to}>: Recipient address rejected: User unknown"
-     " (in reply to RCPT TO command)"),
-    ("5.7.1", "host {mx}[{ip}] said: 554 5.7.1 Message rejected under suspicion of SPAM"
-     " (in reply to end of DATA command)"),
+    ("5.1.1", ("host {mx}[{ip}] said: 550 5.1.1 <{to}>: Recipient address rejected: User unknown"
+     " (in reply to RCPT TO command)")),
+    ("5.7.1", ("host {mx}[{ip}] said: 554 5.7.1 Message rejected under suspicion of SPAM"
+     " (in reply to end of DATA command)")),
     ("5.2.2", "host {mx}[{ip}] said: 552 5.2.2 Mailbox size limit exceeded (in reply to RCPT TO command)"),
 ]
 _KINDS = ["inbound", "outbound", "internal", "pickup", "reject", "sasl_fail", "burst"]
 _KIND_CUM = cumulative([40, 25, 14, 5, 8, 5, 0.6])
 
 
+_DELAY_TABLE = ["0"] + [f"{i / 100:.2g}" for i in range(1, 1000)]
+
+
 def _delay(x: float) -> str:
     """Postfix prints delays with two significant digits."""
-    if x < 0.01:
-        return "0"
-    if x >= 10:
-        return str(int(x))
-    return f"{x:.2g}"
+    return _DELAY_TABLE[int(x * 100)] if x < 10 else str(int(x))
 
 
 class _Postfix:
@@ -56,7 +71,7 @@ class _Postfix:
         self.rng = rng
         self.host = host
         self.heap: list[tuple[float, int, str]] = []
-        self.seq = 0
+        self.at = self._scheduler()
         self.qn = 0
         self.qoff = int(rng.random() * _QID_SPACE)
         self.reserved: set[str] = set()
@@ -70,9 +85,14 @@ class _Postfix:
         self.amavis = {rng.between(10000, 30000): 0 for _ in range(4)}
 
     # -- helpers --------------------------------------------------------------------------------
-    def at(self, t: float, body: str) -> None:
-        heapq.heappush(self.heap, (t, self.seq, body))
-        self.seq += 1
+    def _scheduler(self) -> Callable[[float, str], None]:
+        """``at(t, body)``: log ``body`` at time ``t`` (ties keep the order they were scheduled in)."""
+        heap, push, order = self.heap, heapq.heappush, itertools.count().__next__
+
+        def at(t: float, body: str) -> None:
+            push(heap, (t, order(), body))
+
+        return at
 
     def qid(self) -> str:
         while True:
@@ -166,7 +186,7 @@ class _Postfix:
             at(tr + 0.08 + d, f"postfix/lmtp[{lmtp}]: {new}: to=<{addr}>,{ot} relay={mhost}[{mip}]:7025, "
                               f"{self.delays(0.03, 0.01, 0.01, d)}, dsn=2.0.0, status=sent (250 2.1.5 Delivery OK)")
         at(tr + 0.09 + d, f"postfix/qmgr[{self.qmgr}]: {new}: removed")
-        return n + 7 + 2 * k
+        return n + 8 + 2 * k
 
     def inbound(self, t: float, qid: str = "") -> int:
         r = self.rng
@@ -194,7 +214,7 @@ class _Postfix:
         ip = WORKSTATIONS[i] if r.chance(0.85) else r.pick(MOBILE_IPS)
         client = f"unknown[{ip}]"
         smtpd, cleanup, smtp = r.pick(self.smtpd), r.pick(self.cleanup), r.pick(self.smtp)
-        to, domain, mx, mxip = self.external()
+        to, _, mx, mxip = self.external()
         size = r.between(1500, 120000) if r.chance(0.85) else r.between(120000, 15000000)
         at(t, f"postfix/submission/smtpd[{smtpd}]: connect from {client}")
         at(t + 0.2, f"postfix/submission/smtpd[{smtpd}]: {qid}: client={client}, sasl_method=LOGIN,"

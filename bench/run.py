@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""logwarden benchmark: ingest speed against the engine's ceiling, size on disk against zstd, and query
+latency against ripgrep and lnav on the same files. Prints a table, writes bench/out/results.json.
+
+    python bench/run.py --lines 1000000 [--work DIR] [--runs 5] [--lnav-runs 2]
+
+A step that fails (say the CLI lacks a feature) is reported as n/a with its error; the run goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+try:
+    from logwarden.demo.generate import CONTENT_VERSION, MIXED_START, PLANTED_QUEUE_ID, write_mixed
+except ImportError:  # run from a checkout without `pip install -e .`
+    sys.path.insert(0, str(ROOT / "src"))
+    from logwarden.demo.generate import CONTENT_VERSION, MIXED_START, PLANTED_QUEUE_ID, write_mixed
+
+TIMEZONE = "Europe/Moscow"  # the generated servers' wall clock
+DAY = (datetime(1970, 1, 1) + timedelta(seconds=MIXED_START + 2 * 86400)).date()  # a busy day in the data
+ENV = {**os.environ, "LOGWARDEN_TIMEZONE": TIMEZONE, "LC_ALL": "C",
+       "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+CLI = [sys.executable, "-m", "logwarden.cli"]
+# Pulls the client address out of a failed login: Zimbra's oip= (the real client behind the proxy),
+# else ip=, else Postfix's unknown[...]. The greedy .* makes the last oip=/ip= of the line win.
+IP_RE = r"^(?:.*oip=|.*[\[;]ip=|.*unknown\[)([0-9a-f.:]+)"
+
+# (name, logwarden query and extra args, rg shell pipeline, lnav SQL or None); {data}, {token}, {day} filled in
+QUESTIONS = [
+    ("rare token", ["{token}"], "rg -c -i {token} {data}",
+     "SELECT count(*) FROM all_logs WHERE log_text LIKE '%{token}%'"),
+    ("common word count", ['"status=sent" | stats count()'], "rg -c -F status=sent {data}",
+     "SELECT count(*) FROM all_logs WHERE log_text LIKE '%status=sent%'"),
+    ("level+source+day", ["level:error source:zimbra", "--from", "{day}", "--to", "{day1}"],
+     "rg -c '^{day} \\S+ ERROR ' {data}/mailbox.log",
+     ("SELECT count(*) FROM all_logs WHERE log_path LIKE '%mailbox.log' AND log_level = 'error'"
+     " AND log_time >= '{day}' AND log_time < '{day1}'")),
+    ("hourly histogram", ["* | stats count() by (hour)"],
+     ("rg -oN --no-filename '^[A-Z][a-z]{{2}} [ 0-9][0-9] [0-9]{{2}}|^[0-9]{{4}}-[0-9-]{{5}} [0-9]{{2}}|"
+     "\\[[0-9]{{2}}/[A-Za-z]{{3}}/[0-9]{{4}}:[0-9]{{2}}|\"t\":\"[0-9-]{{10}} [0-9]{{2}}' {data} | sort | uniq -c | wc -l"),
+     "SELECT strftime('%Y-%m-%d %H', log_time) AS hour, count(*) FROM all_logs GROUP BY hour"),
+    ("top IPs of failed logins",
+     ['"authentication failed" | stats count() as n by (client_ip) | sort by n desc | limit 10'],
+     (f"rg -i --no-filename 'authentication failed' {{data}} | rg -o -r '$1' '{IP_RE}' | sort | uniq -c"
+     " | sort -rn | head -10"),
+     (f"SELECT regexp_match('{IP_RE}', log_text) AS ip, count(*) AS n FROM all_logs"
+     " WHERE log_text LIKE '%authentication failed%' GROUP BY ip ORDER BY n DESC LIMIT 10")),
+]
+
+
+@dataclass
+class Run:
+    code: int
+    wall: float
+    rss_mb: float
+    out: str
+    err: str
+
+
+def measure(cmd: list[str] | str, timeout: float | None = None) -> Run:
+    """Run a command (a list, or a string for bash), with its wall time and peak RSS (via wait4)."""
+    argv = ["bash", "-c", cmd] if isinstance(cmd, str) else cmd
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=ENV)
+        timer = threading.Timer(timeout, proc.kill) if timeout else None
+        if timer:
+            timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        if timer:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(proc.returncode, wall, usage.ru_maxrss / 1024, out.read().decode("utf-8", "replace"),
+                   err.read().decode("utf-8", "replace"))
+
+
+def repeat(cmd: list[str] | str, runs: int, timeout: float | None = None) -> dict[str, Any]:
+    """Median wall time of ``runs`` runs; stops at the first failure and says why."""
+    walls, rss, engine = [], 0.0, []
+    for _ in range(runs):
+        r = measure(cmd, timeout)
+        if r.code != 0:
+            why = "timed out" if r.code < 0 and timeout and r.wall >= timeout else (r.err.strip() or r.out.strip())
+            return {"ok": False, "error": f"exit {r.code}: {why[-300:]}"}
+        walls.append(r.wall)
+        rss = max(rss, r.rss_mb)
+        if m := re.search(r"query_ms=([\d.]+)", r.err):
+            engine.append(float(m.group(1)))
+    return {"ok": True, "median_ms": 1000 * statistics.median(walls), "runs_ms": [round(1000 * w) for w in walls],
+            "engine_ms": statistics.median(engine) if engine else None, "rss_mb": round(rss, 1),
+            "answer": r.out.strip()[-400:]}
+
+
+def version(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.splitlines()[0].strip()
+    except (OSError, IndexError):
+        return "n/a"
+
+
+def machine() -> dict[str, Any]:
+    cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
+    mem = re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())
+    try:
+        import chdb
+
+        chdb_version = getattr(chdb, "__version__", "?")
+    except ImportError:
+        chdb_version = "n/a"
+    return {"nproc": os.cpu_count(), "cpu": cpu.group(1) if cpu else platform.processor(),
+            "ram_gb": round(int(mem.group(1)) / 1024**2, 1) if mem else None, "python": platform.python_version(),
+            "chdb": chdb_version, "logwarden": version([*CLI, "--version"]), "rg": version(["rg", "--version"]),
+            "lnav": version(["lnav", "-V"]), "zstd": version(["zstd", "--version"]), "kernel": platform.release()}
+
+
+def tree_bytes(path: Path) -> tuple[int, int]:
+    """(apparent bytes, allocated bytes) of every file under ``path``."""
+    apparent = allocated = 0
+    for p in path.rglob("*"):
+        if p.is_file():
+            st = p.stat()
+            apparent += st.st_size
+            allocated += st.st_blocks * 512
+    return apparent, allocated
+
+
+def generate(work: Path, lines: int) -> tuple[Path, list[Path], float | None]:
+    data = work / f"data-{lines}"
+    stamp = data / ".complete"
+    files = sorted(data.glob("*.log"))
+    if stamp.exists() and stamp.read_text() == CONTENT_VERSION and files:
+        print(f"using cached data in {data}")
+        return data, files, None
+    shutil.rmtree(data, ignore_errors=True)
+    started = time.perf_counter()
+    files = sorted(write_mixed(data, lines))
+    took = time.perf_counter() - started
+    stamp.write_text(CONTENT_VERSION)
+    print(f"generated {lines} lines into {data} in {took:.1f} s")
+    return data, files, took
+
+
+CEILING = r"""
+import json, sys, time
+from chdb import session
+path, files = sys.argv[1], sys.argv[2:]
+s = session.Session(path)
+s.query("CREATE DATABASE x")
+s.query("CREATE TABLE x.t (raw String CODEC(ZSTD(3))) ENGINE=MergeTree ORDER BY tuple()")
+started = time.perf_counter()
+for f in files:
+    f = f.replace("\\", "\\\\").replace("'", "\\'")
+    s.query(f"INSERT INTO x.t SELECT line FROM file('{f}', 'LineAsString', 'line String')")
+took = time.perf_counter() - started
+rows = int(str(s.query("SELECT count() FROM x.t", "CSV")).strip())
+print(json.dumps({"insert_s": took, "rows": rows}))
+"""
+
+
+def ceiling(work: Path, files: list[Path], lines: int) -> dict[str, Any]:
+    """The same lines, unparsed, into a MergeTree table with chDB directly: what the engine can do."""
+    path = work / "ceiling"
+    shutil.rmtree(path, ignore_errors=True)
+    r = measure([sys.executable, "-c", CEILING, str(path), *map(str, files)])
+    if r.code != 0:
+        return {"ok": False, "error": r.err.strip()[-300:]}
+    got = json.loads(r.out.strip().splitlines()[-1])
+    apparent, allocated = tree_bytes(path)
+    shutil.rmtree(path, ignore_errors=True)
+    return {"ok": got["rows"] == lines, "rows": got["rows"], "insert_s": got["insert_s"], "wall_s": r.wall,
+            "lines_per_s": lines / got["insert_s"], "rss_mb": round(r.rss_mb, 1), "disk_bytes": allocated,
+            "apparent_bytes": apparent}
+
+
+def ingest(store: Path, data: Path, lines: int) -> dict[str, Any]:
+    shutil.rmtree(store, ignore_errors=True)
+    r = measure([*CLI, "--data-dir", str(store), "ingest", str(data), "--output", "json"])
+    if r.code != 0:
+        return {"ok": False, "error": f"exit {r.code}: {(r.err.strip() or r.out.strip())[-300:]}"}
+    try:
+        report = json.loads(r.out)
+    except json.JSONDecodeError:
+        report = {}
+    apparent, allocated = tree_bytes(store)
+    return {"ok": True, "wall_s": r.wall, "lines_per_s": lines / r.wall, "rss_mb": round(r.rss_mb, 1),
+            "records": report.get("records"), "unparsed": report.get("unparsed"), "disk_bytes": allocated,
+            "apparent_bytes": apparent}
+
+
+def zstd_bytes(files: list[Path]) -> int | None:
+    if not shutil.which("zstd"):
+        return None
+    total = 0
+    for f in files:
+        r = subprocess.run(f"zstd -3 -c -- '{f}' | wc -c", shell=True, capture_output=True, text=True, check=False)
+        total += int(r.stdout.strip() or 0)
+    return total
+
+
+def questions(store: Path, data: Path, files: list[Path], runs: int, lnav_runs: int, lnav_timeout: float,
+              timing: bool) -> list[dict[str, Any]]:
+    day1 = (DAY + timedelta(days=1)).isoformat()
+    fill = {"token": PLANTED_QUEUE_ID, "data": str(data), "day": DAY.isoformat(), "day1": day1}
+    lnav_home = Path(tempfile.mkdtemp(prefix="lnav-home-"))
+    out = []
+    for name, query, rg, lnav in QUESTIONS:
+        args = [a.format(**fill) for a in query]
+        cmd = [*CLI, "--data-dir", str(store), "search", *args, "--output", "json"] + (["--timing"] if timing else [])
+        print(f"  {name}: logwarden", end="", flush=True)
+        row = {"question": name, "logwarden_query": " ".join(args), "logwarden": repeat(cmd, runs, 600)}
+        if '"hour": ""' in row["logwarden"].get("answer", ""):  # the engine ran, but knows no hour field
+            row["logwarden"]["note"] = "one empty `hour` bucket: the query language has no hour field yet"
+        print(", rg", end="", flush=True)
+        row["rg_command"] = rg.format(**fill)
+        row["rg"] = repeat(row["rg_command"], runs, 600) if shutil.which("rg") else {"ok": False, "error": "no rg"}
+        if lnav and shutil.which("lnav"):
+            print(", lnav", end="", flush=True)
+            sql = ";" + lnav.format(**fill)
+            row["lnav_command"] = f"lnav -n -c \"{sql}\" {data}/*.log"
+            # lnav keeps state under ~/.lnav: give it a scratch home (env execs lnav: same pid for wait4)
+            cmd = ["env", f"HOME={lnav_home}", "lnav", "-n", "-c", sql, *map(str, files)]
+            row["lnav"] = repeat(cmd, lnav_runs, lnav_timeout)
+        else:
+            row["lnav"] = {"ok": False, "error": "not expressible in lnav" if not lnav else "no lnav"}
+        print(flush=True)
+        out.append(row)
+    shutil.rmtree(lnav_home, ignore_errors=True)
+    return out
+
+
+def _ms(r: dict[str, Any]) -> str:
+    return f"{r['median_ms']:.0f}" if r.get("ok") else "n/a"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a and b else "n/a"
+
+
+def report(res: dict[str, Any]) -> None:
+    m, ing, ceil, disk = res["machine"], res["ingest"], res["ceiling"], res["disk"]
+    print(f"\nmachine: {m['nproc']} CPU ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}, chDB {m['chdb']}")
+    print(f"tools:   {m['logwarden']} | {m['rg']} | {m['lnav']} | {m['zstd']}")
+    print(f"data:    {res['lines']:,} lines, {res['raw_bytes'] / 1e6:.1f} MB raw in {len(res['files'])} files")
+    print("\n-- ingest")
+    if ing.get("ok"):
+        print(f"logwarden ingest   {ing['wall_s']:8.2f} s  {ing['lines_per_s']:>12,.0f} lines/s  "
+              f"peak RSS {ing['rss_mb']:.0f} MB  ({ing['records']} records, {ing['unparsed']} unparsed)")
+    else:
+        print(f"logwarden ingest   n/a: {ing.get('error')}")
+    if ceil.get("ok"):
+        print(f"engine ceiling     {ceil['insert_s']:8.2f} s  {ceil['lines_per_s']:>12,.0f} lines/s  "
+              f"peak RSS {ceil['rss_mb']:.0f} MB  (raw lines, no parsing; process wall {ceil['wall_s']:.2f} s)")
+    else:
+        print(f"engine ceiling     n/a: {ceil.get('error')}")
+    print("\n-- size on disk")
+    for label, value in (("raw files", res["raw_bytes"]), ("zstd -3 of the files", disk["zstd"]),
+                         ("logwarden data dir", disk["logwarden"]), ("raw lines in MergeTree", disk["ceiling"])):
+        print(f"{label:24} " + (f"{value / 1e6:10.1f} MB" if value else "       n/a"))
+    print("\n-- queries: median wall ms of the process (logwarden: engine ms in brackets), peak RSS MB")
+    print(f"{'question':26} {'logwarden':>16} {'rg':>9} {'lnav':>9} {'RSS':>6}  ours/rg  ours/lnav")
+    for q in res["queries"]:
+        lw = q["logwarden"]
+        eng = f" [{lw['engine_ms']:.0f}]" if lw.get("engine_ms") is not None else ""
+        print(f"{q['question']:26} {_ms(lw) + eng:>16} {_ms(q['rg']):>9} {_ms(q['lnav']):>9} "
+              f"{lw.get('rss_mb', 'n/a'):>6}  {res['ratios']['queries'][q['question']]['vs_rg']:>7}  "
+              f"{res['ratios']['queries'][q['question']]['vs_lnav']:>8}")
+        for tool in ("logwarden", "rg", "lnav"):
+            if not q[tool].get("ok") or q[tool].get("note"):
+                print(f"    {tool}: {q[tool].get('error') or q[tool].get('note')}")
+    r = res["ratios"]
+    print(f"\nratios: ingest/ceiling {r['ingest_vs_ceiling']} | disk/zstd {r['disk_vs_zstd']} | "
+          f"disk/raw {r['disk_vs_raw']}   (query ratios: time ours / time theirs, below 1 = faster)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--work", type=Path, default=ROOT / "bench/out/work", help="generated data and stores")
+    ap.add_argument("--runs", type=int, default=5, help="runs per query (median)")
+    ap.add_argument("--lnav-runs", type=int, default=2, help="runs per lnav query (it is slow)")
+    ap.add_argument("--lnav-timeout", type=float, default=300, help="seconds before an lnav run is abandoned")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench/out/results.json")
+    args = ap.parse_args(argv)
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    res: dict[str, Any] = {"started": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+                           "lines": args.lines}
+    data, files, gen_s = generate(work, args.lines)
+    res.update(files=[f.name for f in files], raw_bytes=sum(f.stat().st_size for f in files), generate_s=gen_s)
+    store = work / f"store-{args.lines}"
+    print("ingest ...", flush=True)
+    res["ingest"] = ingest(store, data, args.lines)
+    print("engine ceiling ...", flush=True)
+    res["ceiling"] = ceiling(work, files, args.lines)
+    print("zstd ...", flush=True)
+    res["disk"] = {"zstd": zstd_bytes(files), "logwarden": res["ingest"].get("disk_bytes"),
+                   "ceiling": res["ceiling"].get("disk_bytes")}
+    timing = "--timing" in measure([*CLI, "search", "--help"]).out
+    print("queries ...", flush=True)
+    res["queries"] = questions(store, data, files, args.runs, args.lnav_runs, args.lnav_timeout, timing)
+    res["ratios"] = {
+        "ingest_vs_ceiling": _ratio(res["ingest"].get("lines_per_s"), res["ceiling"].get("lines_per_s")),
+        "disk_vs_zstd": _ratio(res["disk"]["logwarden"], res["disk"]["zstd"]),
+        "disk_vs_raw": _ratio(res["disk"]["logwarden"], res["raw_bytes"]),
+        "queries": {q["question"]: {"vs_rg": _ratio(q["logwarden"].get("median_ms"), q["rg"].get("median_ms")),
+                                    "vs_lnav": _ratio(q["logwarden"].get("median_ms"), q["lnav"].get("median_ms"))}
+                    for q in res["queries"]},
+    }
+    report(res)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwritten {args.out}")
+    return 0 if res["ingest"].get("ok") and all(q["logwarden"].get("ok") for q in res["queries"]) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
