@@ -30,7 +30,15 @@ class Context:
     def store(self, purpose: str) -> Any:
         from logwarden.store.chdb_store import Store
 
-        return Store(self.data_dir, purpose)
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise UsageError(f"--data-dir {self.data_dir} is not a directory; give a directory (it is created if missing)")
+        try:
+            return Store(self.data_dir, purpose)
+        except OSError as exc:  # the directory or its lock file cannot be created or opened
+            raise LogwardenError(
+                f"cannot use the data directory {self.data_dir}: {exc.strerror or exc}. "
+                "Check that it is writable, or give another --data-dir."
+            ) from None
 
 
 def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,6 +54,9 @@ def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
+        except KeyboardInterrupt:  # Ctrl-C: what was committed stays, the input being read is rolled back
+            click.echo("logwarden: interrupted", err=True)
+            sys.exit(130)
 
     return wrapper
 
@@ -84,11 +95,12 @@ def ingest(obj: Context, paths: tuple[str, ...], source: str, host: str, fmt: st
 
     registry = obj.registry()
     check_format_name(registry, fmt)
-    items = expand(list(paths))
+    store_dir = obj.data_dir.resolve()
+    items = [p for p in expand(list(paths)) if p == "-" or not Path(p).is_relative_to(store_dir)]  # not our own files
     tz = settings.timezone(timezone)
     _check_zone(tz)
     report = IngestReport()
-    total = sum(Path(p).stat().st_size for p in items if p != "-")
+    total = sum(_size(p) for p in items if p != "-")
     with obj.store("ingest") as store, Progress(total) as progress:
         ingestor = Ingestor(store, registry, IngestOptions(source, host, fmt, tz), progress.advance)
         for item in items:
@@ -105,6 +117,14 @@ def ingest(obj: Context, paths: tuple[str, ...], source: str, host: str, fmt: st
         click.echo(f"logwarden: {failed.path}: {failed.error}", err=True)
     if report.failed:
         sys.exit(1)
+
+
+def _size(path: str | Path) -> int:
+    """Bytes on disk for the progress bar; a path that cannot be read is reported when it is opened."""
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 def _check_zone(tz: str) -> None:
@@ -139,12 +159,13 @@ def _file_line(r: Any) -> str:
 def search(obj: Context, query: tuple[str, ...], start: str | None, end: str | None, since: str | None,
            limit: int, output: str, timezone: str | None, timing: bool) -> None:
     """Search events, newest first. See docs/query.md for the query language."""
-    from logwarden.query import QuerySyntaxError
-    from logwarden.query import service
+    from logwarden.query import QuerySyntaxError, service
     from logwarden.timeparse import time_range
 
     text = " ".join(query)
-    lo, hi = time_range(since, start, end, settings.timezone(timezone))
+    tz = settings.timezone(timezone)
+    _check_zone(tz)
+    lo, hi = time_range(since, start, end, tz)
     try:
         with obj.store("search") as store:
             if output in ("raw", "ndjson"):
@@ -156,7 +177,17 @@ def search(obj: Context, query: tuple[str, ...], start: str | None, end: str | N
         raise UsageError(str(exc)) from None
     if timing:
         click.echo(f"query_ms={result.elapsed_ms:.1f}", err=True)
-    write_rows(result.rows, result.kind, output, columns=result.columns or None)
+    write_rows(result.rows, result.kind, output, columns=_columns(result))
+
+
+def _columns(result: Any) -> list[str] | None:
+    """Output columns: the ones a `fields` pipe or `stats` chose; None for plain events, so that the table
+    shows its compact event view and csv gets a column for every field."""
+    from logwarden.query.compiler import EVENT_COLUMNS
+
+    if not result.columns or (result.kind == "events" and tuple(result.columns) == EVENT_COLUMNS):
+        return None
+    return list(result.columns)
 
 
 # -- formats ---------------------------------------------------------------------------------------

@@ -18,6 +18,22 @@ def iso(ts: str) -> str:
     return ts.replace(" ", "T") + "Z" if ts and not ts.endswith("Z") else ts
 
 
+def valid_text(value: Any) -> Any:
+    """Text that every encoder accepts: bytes that were not UTF-8 (kept as surrogates so that `raw`
+    output is exact) become U+FFFD in the structured outputs; other values pass unchanged."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {valid_text(k): valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    return value
+
+
 def event_object(row: dict[str, Any]) -> dict[str, Any]:
     """One flat object per event: the columns (empty promoted ones left out), then every field."""
     out: dict[str, Any] = {}
@@ -44,7 +60,7 @@ def write_rows(rows: Iterable[dict[str, Any]], kind: str, output: str, stream: T
     """Write rows in the chosen output; returns how many were written."""
     stream = stream or sys.stdout
     rows = list(rows) if output in ("table", "json", "csv") else rows
-    objects = (event_object(r) if kind == "events" else r for r in rows)
+    objects = (valid_text(event_object(r) if kind == "events" else r) for r in rows)
     n = 0
     if output == "raw":
         out = stream.buffer if hasattr(stream, "buffer") else None
@@ -70,13 +86,14 @@ def write_rows(rows: Iterable[dict[str, Any]], kind: str, output: str, stream: T
         return len(items)
     if output == "csv":
         items = list(objects)
-        keys = columns or _keys(items)
+        # Events: every column in a fixed order, then every field any event has.
+        keys = columns or _keys(([dict.fromkeys(EVENT_KEYS)] if kind == "events" else []) + items)
         writer = csv.DictWriter(stream, fieldnames=keys, extrasaction="ignore")
         writer.writeheader()
         for obj in items:
             writer.writerow({k: _csv_value(obj.get(k, "")) for k in keys})
         return len(items)
-    return _table(list(rows), kind, stream, columns)
+    return _table([valid_text(r) for r in rows], kind, stream, columns)
 
 
 def _csv_value(v: Any) -> Any:
@@ -93,22 +110,30 @@ def _keys(items: list[dict[str, Any]]) -> list[str]:
 def _table(rows: list[dict[str, Any]], kind: str, stream: TextIO, columns: list[str] | None) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(file=stream, soft_wrap=False, highlight=False)
     table = Table(show_edge=False, pad_edge=False, expand=False)
     if kind == "events" and not columns:
-        for name in ("time (UTC)", "level", "service", "host"):
-            table.add_column(name, no_wrap=True)
+        # The short columns keep their width (up to a cap); the record takes what is left (a ratio
+        # column only gets the rest when the table expands, else rich squeezes the others to nothing).
+        table.expand = True
+        for name, key, cap in (("time (UTC)", "ts", 23), ("level", "level", 6), ("service", "service", 16),
+                               ("host", "host", 16)):
+            width = max([len(name)] + [len(str(r.get(key, ""))) for r in rows])
+            table.add_column(name, no_wrap=True, overflow="ellipsis", min_width=min(width, cap))
         table.add_column("record", no_wrap=True, overflow="ellipsis", ratio=1)
         for r in rows:
             first = (r.get("raw") or "").split("\n", 1)[0]
-            table.add_row(r.get("ts", "")[:23], r.get("level", ""), r.get("service", ""), r.get("host", ""), first)
+            # Text, not markup: a record's `[name=…]` must print as it is.
+            table.add_row(*(Text(v) for v in (r.get("ts", "")[:23], r.get("level", ""), r.get("service", ""),
+                                               r.get("host", ""), first)))
     else:
         keys = columns or _keys(rows)
         for k in keys:
             table.add_column(k, no_wrap=True, overflow="ellipsis")
         for r in rows:
-            table.add_row(*(_cell(r.get(k, "")) for k in keys))
+            table.add_row(*(Text(_cell(r.get(k, ""))) for k in keys))
     console.print(table)
     return len(rows)
 

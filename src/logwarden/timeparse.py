@@ -25,7 +25,7 @@ def parse_time(text: str, tz: str) -> datetime:
     if t.lower() == "now":
         return datetime.now(UTC).replace(tzinfo=None)
     try:
-        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(t)  # 3.11 reads a trailing Z
     except ValueError:
         raise UsageError(f"cannot read the time {text!r}: use ISO 8601, e.g. 2026-03-01 or 2026-03-01T10:00") from None
     if dt.tzinfo is None:
@@ -41,5 +41,7 @@ def time_range(since: str | None, start: str | None, end: str | None, tz: str) -
     if since:
         lo = datetime.now(UTC).replace(tzinfo=None) - parse_span(since)
     if lo and hi and lo >= hi:
+        if since:
+            raise UsageError(f"--since {since} starts after --to ({end}): nothing can match")
         raise UsageError(f"--from ({start}) must be before --to ({end})")
     return lo, hi

@@ -25,9 +25,9 @@ class Batch:
 
 
 def python_pattern(record_start: str) -> re.Pattern[bytes]:
-    """The record-start regex for Python's re, anchored at a line start."""
-    body = record_start[1:] if record_start.startswith("^") else record_start
-    return re.compile(body.encode())
+    """The record-start regex for Python's re, matched at a line start. Multi-line mode keeps every `^`
+    meaningful (`^a|^b`: stripping only the first one left `^b` unable to match after a newline)."""
+    return re.compile(record_start.encode(), re.MULTILINE)
 
 
 class Framer:
@@ -35,8 +35,8 @@ class Framer:
         self.chunk = chunk
         self.start: re.Pattern[bytes] | None = python_pattern(record_start) if record_start else None
         if self.start is not None:
-            self._continuation = re.compile(rb"\n(?!(?:" + self.start.pattern + rb"))")
-            self._starts = re.compile(rb"\n(?=(?:" + self.start.pattern + rb"))")
+            self._continuation = re.compile(rb"\n(?!(?:" + self.start.pattern + rb"))", self.start.flags)
+            self._starts = re.compile(rb"\n(?=(?:" + self.start.pattern + rb"))", self.start.flags)
 
     def batches(self, stream: BinaryIO) -> Iterator[Batch]:
         pending = b""

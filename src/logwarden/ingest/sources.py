@@ -42,7 +42,7 @@ class SkippedInput(LogwardenError):
 def _walk(path: Path) -> Iterator[Path]:
     if path.is_dir():
         for root, dirs, files in os.walk(path):
-            dirs.sort()
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # hidden folders too, like hidden files
             for name in sorted(files):
                 if not name.startswith("."):
                     yield Path(root) / name
@@ -105,6 +105,9 @@ def _tar_members(path: Path, st: os.stat_result) -> Iterator[Input | SkippedInpu
                 if stream is None:
                     continue
                 name = Path(member.name).name
+                if name.endswith(".gz"):  # a rotated log inside the archive (mailbox.log.2020-09-28.gz)
+                    stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
+                    name = name[:-3]
                 yield Input(origin, stream, member.mtime or st.st_mtime, member.size, name=name)  # type: ignore[arg-type]
     except (tarfile.TarError, EOFError, OSError) as exc:
         yield SkippedInput(str(path), f"corrupt or unreadable archive: {exc}")
