@@ -11,9 +11,13 @@ class Progress:
         self.total = total
         self._bar: Any = None
         if sys.stderr.isatty() and total > (8 << 20):
+            from rich.console import Console
             from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TimeRemainingColumn
 
-            self._bar = RichProgress("ingest", BarColumn(), DownloadColumn(), TimeRemainingColumn(), transient=True)
+            # The bar lives on stderr (the terminal); per-file lines stay on stdout for pipes.
+            self._bar = RichProgress("ingest", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                                     transient=True, console=Console(stderr=True),
+                                     redirect_stdout=False, redirect_stderr=False)
             self._task = self._bar.add_task("ingest", total=total)
 
     def __enter__(self) -> Progress:
@@ -30,7 +34,4 @@ class Progress:
             self._bar.advance(self._task, n)
 
     def print(self, line: str) -> None:
-        if self._bar is not None:
-            self._bar.console.print(line, highlight=False, markup=False)
-        else:
-            print(line)
+        print(line, flush=self._bar is not None)

@@ -219,9 +219,6 @@ LINE = b"Oct 13 10:17:00 mail sshd[4089]: Failed password for root from 203.0.11
 BIG_LINES = (9 << 20) // len(LINE)  # past the 8 MB from which a terminal gets a progress bar
 
 
-@pytest.mark.xfail(strict=True, reason="the progress bar is drawn on rich's default console (stdout), not on the "
-                                       "terminal stderr that Progress checks: with stdout piped the bar never "
-                                       "shows and a stray empty line lands in the output")
 def test_progress_bar_on_a_terminal_goes_to_stderr(tmp_path: Path) -> None:
     f = write(tmp_path / "syslog", LINE * BIG_LINES)
     master, slave = pty.openpty()

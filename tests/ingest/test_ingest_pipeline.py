@@ -173,9 +173,6 @@ def test_rotated_file_compressed_is_recognised(store: Store, registry: Registry,
     assert len(raws(store)) == 60
 
 
-@pytest.mark.xfail(strict=True, reason="content is recognised under another name only when its head hash string "
-                                       "equals the one committed; a file committed while under 4 KiB that grew "
-                                       "before rotation hashes more bytes, so its renamed copy is stored again")
 def test_rotated_small_file_is_not_ingested_twice(store: Store, registry: Registry, tmp_path: Path) -> None:
     logdir = tmp_path / "log"
     f = write(logdir / "mailbox.log", MAILBOX)

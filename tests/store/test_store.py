@@ -178,9 +178,6 @@ def test_a_directory_from_a_newer_logwarden_is_refused(tmp_path: Path) -> None:
                            f"knows ({len(MIGRATIONS)}). Upgrade logwarden.\n")
 
 
-@pytest.mark.xfail(strict=True, reason="Store.__init__ keeps the lock (and the engine session) when migrate() or "
-                                       "recover() raises, so the same process is then told the directory is in "
-                                       "use by its own pid")
 def test_a_refused_open_releases_the_directory(tmp_path: Path) -> None:
     data = _newer_schema_dir(tmp_path)
     done = subprocess.run([sys.executable, "-c", NEWER, str(data)], capture_output=True, text=True, timeout=120,

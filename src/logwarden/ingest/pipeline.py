@@ -150,24 +150,25 @@ class Ingestor:
 
     def _prior(self, origin: str, head: bytes) -> _Prior | None:
         """What was committed before of this content: under this origin, or under another name whose
-        first bytes are the same (a rotated file renamed, a log packed into an archive)."""
-        n = min(len(head), HEAD)
-        mine = f"{n}:{_head_hash(head[:n])}"
+        first bytes are the same (a rotated file renamed, a log packed into an archive). A file is
+        known by the hash of its first bytes, as many as it had (up to HEAD) when it was read."""
+        lengths = self.store.rows(
+            f"SELECT DISTINCT toUInt64OrZero(splitByChar(':', head_hash)[1]) AS k FROM {DB}.files "
+            "WHERE state = 'done'"
+        )
+        candidates = [f"{k}:{_head_hash(head[:k])}" for k in (int(r["k"]) for r in lengths) if 0 < k <= len(head)]
         rows = self.store.rows(
             f"SELECT origin, argMax(head_hash, at) AS last_head, argMax(offset, at) AS last_offset, "
             f"argMax(records, at) AS last_records FROM {DB}.files WHERE state = 'done' "
-            "AND (origin = {o:String} OR head_hash = {h:String}) GROUP BY origin",
-            {"o": origin, "h": mine},
+            "AND (origin = {o:String} OR has({c:Array(String)}, head_hash)) GROUP BY origin",
+            {"o": origin, "c": candidates},
         )
         best: _Prior | None = None
         for row in rows:
+            if row["last_head"] not in candidates:
+                continue  # replaced (rotation): a new stream under this name, or other content now
             length, _, digest = row["last_head"].partition(":")
-            k = int(length or 0)
-            if row["origin"] != origin and row["last_head"] != mine:
-                continue  # that name now holds other content
-            if len(head) < k or _head_hash(head[:k]) != digest:
-                continue  # this name was replaced (rotation): a new stream under the same name
-            prior = _Prior(k, digest, int(row["last_offset"]), int(row["last_records"]), row["origin"])
+            prior = _Prior(int(length), digest, int(row["last_offset"]), int(row["last_records"]), row["origin"])
             if best is None or prior.offset > best.offset or (prior.offset == best.offset and row["origin"] == origin):
                 best = prior
         return best

@@ -59,8 +59,12 @@ class Store:
         except Exception as exc:
             self._lock.release()
             raise LogwardenError(f"cannot open the engine in {data_dir}: {exc}") from exc
-        self.migrate()
-        self.recover()
+        try:
+            self.migrate()
+            self.recover()
+        except BaseException:
+            self.close()  # a refused open leaves the directory free for the next opener
+            raise
 
     # -- SQL -------------------------------------------------------------------------------------
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
@@ -82,7 +86,12 @@ class Store:
 
     def insert_lines(self, table: str, data: bytes) -> None:
         """Append newline-separated records to `table (raw)` through the engine's own reader."""
-        inserter = self._session.send_insert(f"INSERT INTO {table} (raw)", "LineAsString")
+        # Blocks of 64k rows, so that the statements reading the table can spread over every core.
+        inserter = self._session.send_insert(
+            f"INSERT INTO {table} (raw) SETTINGS max_insert_block_size = 65536, "
+            "min_insert_block_size_rows = 0, min_insert_block_size_bytes = 0",
+            "LineAsString",
+        )
         try:
             inserter.append(data)
             inserter.finish()
