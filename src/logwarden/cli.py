@@ -169,7 +169,8 @@ def search(obj: Context, query: tuple[str, ...], start: str | None, end: str | N
     try:
         with obj.store("search") as store:
             if output in ("raw", "ndjson"):
-                kind, rows = service.stream_search(store, text, time_from=lo, time_to=hi, limit=limit or None)
+                kind, rows = service.stream_search(store, text, time_from=lo, time_to=hi, limit=limit or None,
+                                                  chronological=output == "raw")
                 write_rows(rows, kind, output)
                 return
             result = service.search(store, text, time_from=lo, time_to=hi, limit=limit or None)

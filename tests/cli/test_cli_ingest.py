@@ -177,7 +177,7 @@ def test_invalid_utf8_and_a_10_mb_line_are_kept_exactly_and_ingest_stays_quiet(t
                                      "1 file(s), 3 records, 0 unparsed"]
     raw = run_cli("search", "", "--limit", "0", "--output", "raw", data_dir=data)
     assert raw.returncode == 0
-    assert raw.stdout == b"\n".join([big, *reversed(odd)]) + b"\n"  # newest first, byte for byte
+    assert raw.stdout == b"\n".join([*odd, big]) + b"\n"  # a log again: oldest first, byte for byte
     # structured outputs stay valid UTF-8 even where stdout is strict: the odd bytes become U+FFFD there
     done = run_cli("search", "bytes", "--output", "ndjson", data_dir=data, env={"PYTHONIOENCODING": "utf-8"})
     (event,) = [json.loads(line) for line in ok(done).splitlines()]

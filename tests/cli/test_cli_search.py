@@ -94,7 +94,10 @@ def test_csv_has_every_column_and_field(logs: dict[str, Path], everything: list[
 def test_raw_prints_one_accounts_records_exactly(logs: dict[str, Path]) -> None:
     done = run_cli("search", "user:bob@corp.ru", "--output", "raw", data_dir=logs["data"])
     assert done.returncode == 0
-    assert done.stdout == (BOB_2 + "\n" + BOB_1 + "\n").encode()  # newest first, as stored
+    # raw output reads as the log it came from: oldest first (other outputs are newest first)
+    assert done.stdout == (BOB_1 + "\n" + BOB_2 + "\n").encode()
+    newest = run_cli("search", "user:bob@corp.ru", "--limit", "1", "--output", "raw", data_dir=logs["data"])
+    assert newest.stdout == (BOB_2 + "\n").encode()  # the limit still keeps the newest
     trace = run_cli("search", "level:error", "java", "--output", "raw", data_dir=logs["data"])
     assert trace.stdout == (HANDLER + "\n").encode()  # a multi-line record comes out with its lines
 
