@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-CHUNK = 32 << 20
+CHUNK = 8 << 20
 SEPARATORS = (b"\x1e", b"\x1f", b"\x1d", b"\x1c")
 
 
