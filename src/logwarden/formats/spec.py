@@ -199,6 +199,7 @@ def validate(spec: FormatSpec) -> None:
             raise FormatError(f"{where}: field {rule.name!r} reads unknown capture {rule.source!r}")
         if not (rule.source or rule.expr):
             raise FormatError(f"{where}: field {rule.name!r} needs `from` or `expr`")
+        captures.add(rule.name)  # a later rule may read this one (sql.py derives in declaration order)
     if not spec.samples:
         raise FormatError(f"{where}: a format proves itself with at least one [[samples]] line")
 

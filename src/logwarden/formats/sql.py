@@ -49,11 +49,19 @@ def _str_array(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in values) + "]"
 
 
-def _json_path(expr_json: str, path: str, p: _Params) -> str:
-    """A JSON value as text: strings unquoted, numbers/objects/arrays as their JSON text."""
-    keys = ", ".join(p.bind(k) for k in path.split("."))
-    raw_value = f"JSONExtractRaw({expr_json}, {keys})"
-    return f"if(startsWith({raw_value}, '\"'), JSONExtractString({expr_json}, {keys}), {raw_value})"
+def _unquote(value: str) -> str:
+    """A JSON value's text as a field: strings unquoted, numbers/objects/arrays as their JSON text."""
+    return f"if(startsWith({value}, '\"'), JSONExtractString({value}), {value})"
+
+
+def _json_path(path: str, p: _Params) -> str:
+    """A capture from the record's top-level object `j`, parsed once per record; nested keys are read
+    from the (small) text of their parent."""
+    first, *rest = path.split(".")
+    value = f"j[{p.bind(first)}]"
+    if rest:
+        value = f"JSONExtractRaw({value}, {', '.join(p.bind(k) for k in rest)})"
+    return _unquote(value)
 
 
 def _ts_expr(spec: FormatSpec, capture: str) -> str:
@@ -73,8 +81,11 @@ def _ts_expr(spec: FormatSpec, capture: str) -> str:
     year = "toYear(toTimeZone({ref_ts:DateTime64(6, 'UTC')}, {tz:String}))"
     this_year = parse.format(x=f"concat({capture}, ' ', toString({year}))")
     last_year = parse.format(x=f"concat({capture}, ' ', toString({year} - 1))")
+    # An ISO 8601 stamp (rsyslog's high-precision file format) carries its own year and zone.
+    iso = f"match({capture}, '^\\\\d{{4}}-\\\\d\\\\d-\\\\d\\\\d[T ]')"
     return (
-        f"if({this_year} > {{ref_ts:DateTime64(6, 'UTC')}} + INTERVAL 1 DAY, {last_year}, {this_year})"
+        f"if({iso}, {parse.format(x=capture)}, "
+        f"if({this_year} > {{ref_ts:DateTime64(6, 'UTC')}} + INTERVAL 1 DAY, {last_year}, {this_year}))"
     )
 
 
@@ -95,6 +106,46 @@ def _level_exprs(spec: FormatSpec, word: str) -> tuple[str, str]:
     return norm, word
 
 
+def _used(spec: FormatSpec) -> set[str]:
+    """Captures something reads: stored ones, and the inputs of fields, time and level."""
+    used = {spec.ts_from, spec.level_from} | {r.source for r in spec.fields}
+    used |= {r.name for r in spec.fields}
+    for rule in spec.fields:
+        used |= {c for c in spec.captures if f"c_{c}" in rule.expr}
+    return used | {c for c in spec.captures if c not in CONSUMED and not c.startswith("_")}
+
+
+def engine_regex(spec: FormatSpec) -> tuple[str, list[str]]:
+    """The format's regex as the engine should run it, and its captures in group order.
+
+    Captures nobody reads become non-capturing and a trailing `.*` that only swallowed the message is
+    dropped (submatch search is the engine's most costly step). Names are removed: the engine's
+    literal-substring prefilter misreads `(?P<name>` and would reject every line."""
+    regex = spec.regex
+    used = _used(spec)
+    kept = []
+    for name in spec.captures:
+        if name in used:
+            regex = regex.replace(f"(?P<{name}>", "(", 1)
+            kept.append(name)
+        else:
+            regex = regex.replace(f"(?P<{name}>", "(?:", 1)
+    for tail in ("(?:.*)$", "(?:.*)"):
+        if regex.endswith(tail):
+            regex = regex[: -len(tail)]
+    return regex, kept
+
+
+def ok_sql(spec: FormatSpec | None) -> tuple[str, dict[str, Any]]:
+    """An expression over `raw` true when the format understands the record (for counting)."""
+    p = _Params()
+    if spec is None:
+        return "0", {}
+    if spec.kind == "regex":
+        return f"match(raw, {p.bind(engine_regex(spec)[0])})", p.values
+    return "notEmpty(JSONExtractKeysAndValuesRaw(raw)) AND startsWith(trimLeft(raw), '{')", {}
+
+
 def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[str, dict[str, Any]]:
     """The SELECT producing event rows from `stage`; params beyond the run-level ones."""
     p = _Params()
@@ -108,15 +159,17 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[st
         )
         return sql, p.values
 
-    captures = spec.captures
     inner = [f"seq, {raw} AS raw"]
     if spec.kind == "regex":
-        inner.append(f"extractGroups(raw, {p.bind(spec.regex)}) AS g")
+        regex, captures = engine_regex(spec)
+        inner.append(f"extractGroups(raw, {p.bind(regex)}) AS g")
         inner.append("notEmpty(g) AS ok")
         inner += [f"g[{i}] AS c_{name}" for i, name in enumerate(captures, start=1)]
     else:
-        inner.append("isValidJSON(raw) AND startsWith(trimLeft(raw), '{') AS ok")
-        inner += [f"{_json_path('raw', path, p)} AS c_{name}" for name, path in spec.json.items()]
+        captures = spec.captures
+        inner.append("CAST(JSONExtractKeysAndValuesRaw(raw), 'Map(String, String)') AS j")
+        inner.append("notEmpty(j) AND startsWith(trimLeft(raw), '{') AS ok")
+        inner += [f"{_json_path(path, p)} AS c_{name}" for name, path in spec.json.items()]
 
     def cap(name: str) -> str:
         return f"c_{name}" if name in captures else "''"
@@ -150,7 +203,7 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[st
             continue
         pairs += [p.bind(name), f"c_{name}"]
     for name, expr in derived.items():
-        if name in COLUMN_CAPTURES or name == "ts":
+        if name in COLUMN_CAPTURES or name == "ts" or name[0] == "_":  # `_name`: a helper, not stored
             continue
         pairs += [p.bind(name), expr]
     if level_orig != "''":
@@ -158,12 +211,12 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[st
     fields = f"map({', '.join(pairs)})" if pairs else "map()"
     if spec.json_all:
         all_keys = (
-            "mapApply((k, v) -> (k, if(startsWith(v, '\"'), JSONExtractString(v), v)), "
-            "CAST(JSONExtractKeysAndValuesRaw(raw), 'Map(String, String)'))"
+            f"mapApply((k, v) -> (k, {_unquote('v')}), j)"
         )
         kv_maps.insert(0, all_keys)
     if kv_maps:
         fields = f"mapConcat({', '.join(kv_maps)}, {fields})"
+    # Only non-empty values are stored: a format's absent captures would cost the insert and the disk.
     fields = f"if(ok, mapFilter((k, v) -> v != '', {fields}), map({p.bind('_unparsed')}, {p.bind('no match for ' + spec.name)}))"
 
     service = value("service")

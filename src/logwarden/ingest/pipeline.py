@@ -19,12 +19,13 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from logwarden.errors import LogwardenError
+from logwarden.formats.detect_file import SNIFF, sniff
 from logwarden.formats.registry import Registry
 from logwarden.formats.spec import FormatSpec
-from logwarden.formats.sql import EVENT_COLUMNS, STAGE_COLUMNS, ok_sql, select_sql
-from logwarden.formats.detect_file import SNIFF, sniff
+from logwarden.formats.sql import EVENT_COLUMNS, select_sql
 from logwarden.ingest.framing import Batch, Framer
 from logwarden.ingest.sources import Input, SkippedInput
+from logwarden.ingest.staging import Stage
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
@@ -225,26 +226,9 @@ class Ingestor:
         )
 
     def _load(self, batch: Batch, spec: FormatSpec | None, item: Input, batch_id: int, seq0: int) -> tuple[int, int]:
-        """Stage one batch, number its records, parse them into events; returns (records, unparsed)."""
-        st = self.store
-        for table in ("stage_lines", "stage"):
-            st.execute(f"DROP TABLE IF EXISTS {DB}.{table}")
-        st.execute(f"CREATE TABLE {DB}.stage_lines (raw String) ENGINE = Memory")
-        st.insert_lines(f"{DB}.stage_lines", batch.data)
-        # Numbering needs one ordered stream; the parse below then runs on every core.
-        st.execute(
-            f"CREATE TABLE {DB}.stage ({STAGE_COLUMNS}) ENGINE = Memory AS "
-            f"SELECT {{seq0:UInt64}} + rowNumberInAllBlocks() AS seq, raw FROM {DB}.stage_lines "
-            "SETTINGS max_threads = 1",
-            {"seq0": seq0},
-        )
-        st.execute(f"DROP TABLE {DB}.stage_lines")
-        select, fparams = select_sql(spec, f"{DB}.stage", multiline=bool(batch.sep))
-        ok, okparams = ok_sql(spec)
-        raw = "replaceAll(raw, {sep:String}, '\\n')" if batch.sep else "raw"
+        """Stage one batch and parse it into events in one statement; returns (records, unparsed)."""
         ref = datetime.fromtimestamp(item.mtime or time.time(), UTC).replace(tzinfo=None)
         params = {
-            **fparams,
             "origin": item.origin,
             "source": self.options.source or (spec.source if spec else ""),
             "host": self.options.host,
@@ -253,14 +237,20 @@ class Ingestor:
             "tz": self.options.timezone,
             "sep": batch.sep.decode() if batch.sep else "\x1e",
         }
-        counts = st.rows(
-            f"SELECT count() AS n, countIf(NOT ok) AS u FROM (SELECT {ok.replace('raw', raw, 1)} AS ok "
-            f"FROM {DB}.stage)",
-            {**okparams, "sep": params["sep"]},
-        )[0]
-        st.execute(f"INSERT INTO {DB}.events ({EVENT_COLUMNS}) {select} SETTINGS short_circuit_function_evaluation = 'disable'", params)
-        st.execute(f"DROP TABLE {DB}.stage")
-        return int(counts["n"]), int(counts["u"])
+        with Stage(self.store, batch.data, seq0) as stage:
+            select, fparams = select_sql(spec, stage.source, multiline=bool(batch.sep))
+            # No short-circuit `if`: it would run the capture regex again inside each branch.
+            self.store.execute(
+                f"INSERT INTO {DB}.events ({EVENT_COLUMNS}) {select} "
+                "SETTINGS short_circuit_function_evaluation = 'disable'",
+                {**fparams, **params},
+            )
+        unparsed = self.store.value(
+            f"SELECT count() AS u FROM {DB}.events WHERE batch = {{b:UInt64}} AND seq >= {{s:UInt64}} "
+            "AND format = ''",
+            {"b": batch_id, "s": seq0},
+        )
+        return stage.records, int(unparsed or 0)
 
 
 @dataclass

@@ -86,9 +86,9 @@ class Store:
 
     def insert_lines(self, table: str, data: bytes) -> None:
         """Append newline-separated records to `table (raw)` through the engine's own reader."""
-        # Blocks of 64k rows, so that the statements reading the table can spread over every core.
+        # Blocks of 8k rows, so that the statements reading the table can spread over every core.
         inserter = self._session.send_insert(
-            f"INSERT INTO {table} (raw) SETTINGS max_insert_block_size = 65536, "
+            f"INSERT INTO {table} (raw) SETTINGS max_insert_block_size = 8192, "
             "min_insert_block_size_rows = 0, min_insert_block_size_bytes = 0",
             "LineAsString",
         )

@@ -37,7 +37,8 @@ MIGRATIONS: list[list[str]] = [
             status      LowCardinality(String),
             fields      Map(LowCardinality(String), String) CODEC(ZSTD(3)),
             batch       UInt64 CODEC(ZSTD(1)),
-            INDEX raw_tokens lower(raw) TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1
+            INDEX raw_tokens lower(raw) TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 1,
+            INDEX batch_range batch TYPE minmax GRANULARITY 1
         ) ENGINE = MergeTree
         PARTITION BY toDate(ts)
         ORDER BY (source, service, ts)
