@@ -246,3 +246,13 @@ def test_docs_example_format_is_valid(tmp_path: Path, engine) -> None:
     block = re.search(r"```toml\n(.*?)```", doc, re.DOTALL).group(1)
     _write(tmp_path, "myapp", "\n".join(ln for ln in block.splitlines() if not ln.startswith("extends")))
     assert check_samples(Registry([tmp_path]), engine) == []
+
+
+def test_an_expr_the_engine_rejects_is_reported_not_raised(tmp_path: Path, engine) -> None:
+    (tmp_path / "bad.toml").write_text(
+        "name = \"bad_expr\"\nregex = '^BAD (?P<x>\\w+)'\n[fields]\ny = { expr = \"nosuchfunction(c_x)\" }\n"
+        "[[samples]]\nline = \"BAD one\"\nexpect = { x = \"one\" }\n", encoding="utf-8")
+    failures = check_samples(Registry([tmp_path]), engine)
+    assert len(failures) == 1
+    assert failures[0].startswith("bad.toml: the engine rejects this format's SQL")
+    assert "nosuchfunction" in failures[0]
