@@ -46,4 +46,5 @@ def run_cli(*args: str, data_dir: Path | None = None, input: bytes | None = None
     if data_dir is not None:
         cmd += ["--data-dir", str(data_dir)]
     full_env = {**os.environ, "LOGWARDEN_TIMEZONE": "UTC", **(env or {})}
-    return subprocess.run(cmd + list(args), input=input, capture_output=True, env=full_env, timeout=300)
+    return subprocess.run(cmd + list(args), check=False, input=input, capture_output=True, env=full_env,
+                          timeout=300)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Self
 
 
 class Progress:
@@ -12,7 +12,8 @@ class Progress:
         self._bar: Any = None
         if sys.stderr.isatty() and total > (8 << 20):
             from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TimeRemainingColumn
+            from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn
+            from rich.progress import Progress as RichProgress
 
             # The bar lives on stderr (the terminal); per-file lines stay on stdout for pipes.
             self._bar = RichProgress("ingest", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
@@ -20,7 +21,7 @@ class Progress:
                                      redirect_stdout=False, redirect_stderr=False)
             self._task = self._bar.add_task("ingest", total=total)
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Self:
         if self._bar is not None:
             self._bar.start()
         return self

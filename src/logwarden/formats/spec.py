@@ -192,9 +192,8 @@ def validate(spec: FormatSpec) -> None:
             compile_re2(pattern, where)
     captures = set(spec.captures)
     for rule in spec.fields:
-        if rule.regex:
-            if compile_re2(rule.regex, f"{where} field {rule.name}").groups < 1:
-                raise FormatError(f"{where}: field {rule.name!r} regex needs one capture group")
+        if rule.regex and compile_re2(rule.regex, f"{where} field {rule.name}").groups < 1:
+            raise FormatError(f"{where}: field {rule.name!r} regex needs one capture group")
         if rule.source and rule.source not in captures and rule.source != "raw":
             raise FormatError(f"{where}: field {rule.name!r} reads unknown capture {rule.source!r}")
         if not (rule.source or rule.expr):

@@ -131,8 +131,7 @@ def engine_regex(spec: FormatSpec) -> tuple[str, list[str]]:
         else:
             regex = regex.replace(f"(?P<{name}>", "(?:", 1)
     for tail in ("(?:.*)$", "(?:.*)"):
-        if regex.endswith(tail):
-            regex = regex[: -len(tail)]
+        regex = regex.removesuffix(tail)
     return regex, kept
 
 

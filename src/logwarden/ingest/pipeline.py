@@ -13,12 +13,12 @@ import io
 import tarfile
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
-from logwarden.errors import LogwardenError
+from logwarden.errors import LogwardenError, UsageError
 from logwarden.formats.detect_file import SNIFF, sniff
 from logwarden.formats.registry import Registry
 from logwarden.formats.spec import FormatSpec
@@ -123,9 +123,8 @@ class Ingestor:
         if prior and prior.offset == item.size and item.seekable:
             result.skipped = "unchanged" if prior.origin == item.origin else f"already ingested as {prior.origin}"
             return result
-        spec, result.format = self._choose(item, head, result)
-        if result.error:
-            return result
+        spec = self._choose(item, head)
+        result.format = spec.name if spec else ""
         stream: BinaryIO = _Replay(head, item.stream)  # type: ignore[assignment]
         offset, seq = 0, 0
         try:
@@ -142,12 +141,10 @@ class Ingestor:
         self._ingest_stream(item, spec, stream, head, offset, seq, result, prior.origin if prior else None)
         return result
 
-    def _choose(self, item: Input, head: bytes, result: FileResult) -> tuple[FormatSpec | None, str]:
+    def _choose(self, item: Input, head: bytes) -> FormatSpec | None:
         if self.options.format not in ("auto", ""):
-            spec = self.registry.get(self.options.format)
-            return spec, spec.name
-        found = sniff(self.registry, head, item.name or item.origin)
-        return found.spec, found.spec.name if found.spec else ""
+            return self.registry.get(self.options.format)
+        return sniff(self.registry, head, item.name or item.origin).spec
 
     def _prior(self, origin: str, head: bytes) -> _Prior | None:
         """What was committed before of this content: under this origin, or under another name whose
@@ -181,7 +178,7 @@ class Ingestor:
         self._book(item, batch_id, "pending", head, offset, seq, result)
         framer = Framer(spec.record_start if spec else "")
         try:
-            for batch in self._batches(framer, stream):
+            for batch in framer.batches(stream):
                 records, unparsed = self._load(batch, spec, item, batch_id, seq)
                 seq += records
                 offset += batch.consumed
@@ -203,10 +200,6 @@ class Ingestor:
         elif result.records == 0:
             same = prior_origin in (None, item.origin)
             result.skipped = "unchanged" if same else f"already ingested as {prior_origin}"
-
-    @staticmethod
-    def _batches(framer: Framer, stream: BinaryIO) -> Iterator[Batch]:
-        yield from framer.batches(stream)
 
     def _abort(self, item: Input, batch_id: int, result: FileResult, message: str) -> None:
         self.store.delete_batch(batch_id)
@@ -274,10 +267,9 @@ class IngestReport:
 
 
 def check_format_name(registry: Registry, name: str) -> None:
+    """`--format NAME` must name a known format: a usage error, before anything is read."""
     if name not in ("auto", ""):
         try:
             registry.get(name)
         except LogwardenError as exc:
-            from logwarden.errors import UsageError
-
             raise UsageError(str(exc)) from None

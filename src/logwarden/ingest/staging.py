@@ -50,7 +50,7 @@ class Stage:
         self.records = seq - seq0
         self.source = "(" + " UNION ALL ".join(branches) + ")" if branches else "(SELECT 0 AS seq, '' AS raw LIMIT 0)"
 
-    def __enter__(self) -> "Stage":  # noqa: PYI034
+    def __enter__(self) -> Stage:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from logwarden.errors import LogwardenError
 from logwarden.store.lock import DirLock
@@ -158,7 +158,7 @@ class Store:
             self._session = None
         self._lock.release()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
