@@ -54,14 +54,25 @@ def _unquote(value: str) -> str:
     return f"if(startsWith({value}, '\"'), JSONExtractString({value}), {value})"
 
 
-def _json_path(path: str, p: _Params) -> str:
-    """A capture from the record's top-level object `j`, parsed once per record; nested keys are read
-    from the (small) text of their parent."""
-    first, *rest = path.split(".")
-    value = f"j[{p.bind(first)}]"
-    if rest:
-        value = f"JSONExtractRaw({value}, {', '.join(p.bind(k) for k in rest)})"
-    return _unquote(value)
+def _json_captures(spec: FormatSpec, p: _Params) -> list[str]:
+    """Inner SELECT items for a JSON format. The record is parsed once, into a named tuple of its
+    top-level keys as text (strings unquoted; numbers, objects and arrays as their JSON text; null
+    and absent as ''); nested keys are read from their parent's (small) text."""
+    tops = list(dict.fromkeys(path.split(".", 1)[0] for path in spec.json.values()))
+    items = []
+    if tops:
+        shape = "Tuple(" + ", ".join("`" + k.replace("`", "``") + "` String" for k in tops) + ")"
+        items.append(f"JSONExtract(raw, {p.bind(shape)}) AS jt")
+    for name, path in spec.json.items():
+        first, *rest = path.split(".")
+        value = f"tupleElement(jt, {tops.index(first) + 1})"
+        if rest:
+            keys = ", ".join(p.bind(k) for k in rest)
+            value = _unquote(f"JSONExtractRaw({value}, {keys})")
+        items.append(f"{value} AS c_{name}")
+    if spec.json_all:
+        items.append("CAST(JSONExtractKeysAndValuesRaw(raw), 'Map(String, String)') AS j")
+    return items
 
 
 def _ts_expr(spec: FormatSpec, capture: str) -> str:
@@ -166,9 +177,8 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[st
         inner += [f"g[{i}] AS c_{name}" for i, name in enumerate(captures, start=1)]
     else:
         captures = spec.captures
-        inner.append("CAST(JSONExtractKeysAndValuesRaw(raw), 'Map(String, String)') AS j")
-        inner.append("notEmpty(j) AND startsWith(trimLeft(raw), '{') AS ok")
-        inner += [f"{_json_path(path, p)} AS c_{name}" for name, path in spec.json.items()]
+        inner.append("startsWith(trimLeft(raw), '{') AND isValidJSON(raw) AS ok")
+        inner += _json_captures(spec, p)
 
     def cap(name: str) -> str:
         return f"c_{name}" if name in captures else "''"
