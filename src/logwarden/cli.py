@@ -109,6 +109,7 @@ def ingest(obj: Context, paths: tuple[str, ...], source: str, host: str, fmt: st
                 report.files.append(result)
                 if output == "text":
                     progress.print(_file_line(result))
+        store.settle()
     if output == "json":
         click.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:

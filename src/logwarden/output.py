@@ -51,10 +51,6 @@ def event_object(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _text(stream: TextIO) -> TextIO:
-    return stream
-
-
 def write_rows(rows: Iterable[dict[str, Any]], kind: str, output: str, stream: TextIO | None = None,
                columns: list[str] | None = None) -> int:
     """Write rows in the chosen output; returns how many were written."""

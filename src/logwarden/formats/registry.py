@@ -71,9 +71,6 @@ class Registry:
         out = [d for d, _ in self._compiled.values()]
         return out + [r for _, r in self._compiled.values() if r is not None]
 
-    def record_start(self, spec: FormatSpec) -> Any:
-        return self._compiled[spec.name][1]
-
     def check_samples(self) -> None:
         for spec in self.formats.values():
             for sample in spec.samples:

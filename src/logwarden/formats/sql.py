@@ -146,16 +146,6 @@ def engine_regex(spec: FormatSpec) -> tuple[str, list[str]]:
     return regex, kept
 
 
-def ok_sql(spec: FormatSpec | None) -> tuple[str, dict[str, Any]]:
-    """An expression over `raw` true when the format understands the record (for counting)."""
-    p = _Params()
-    if spec is None:
-        return "0", {}
-    if spec.kind == "regex":
-        return f"match(raw, {p.bind(engine_regex(spec)[0])})", p.values
-    return "notEmpty(JSONExtractKeysAndValuesRaw(raw)) AND startsWith(trimLeft(raw), '{')", {}
-
-
 def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[str, dict[str, Any]]:
     """The SELECT producing event rows from `stage`; params beyond the run-level ones."""
     p = _Params()

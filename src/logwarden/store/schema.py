@@ -42,7 +42,7 @@ MIGRATIONS: list[list[str]] = [
         ) ENGINE = MergeTree
         PARTITION BY toDate(ts)
         ORDER BY (source, service, ts)
-        SETTINGS index_granularity = 8192, old_parts_lifetime = 10, cleanup_delay_period = 1""",
+        SETTINGS index_granularity = 8192, old_parts_lifetime = 1, cleanup_delay_period = 1""",
         # One row per committed piece of a file: origin, identity, how far it was read.
         f"""CREATE TABLE IF NOT EXISTS {DB}.files (
             origin     String,
