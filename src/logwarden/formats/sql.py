@@ -91,12 +91,12 @@ def _ts_expr(spec: FormatSpec, capture: str) -> str:
     # a date later than the reference by more than a day belongs to the year before (Dec -> Jan).
     year = "toYear(toTimeZone({ref_ts:DateTime64(6, 'UTC')}, {tz:String}))"
     this_year = parse.format(x=f"concat({capture}, ' ', toString({year}))")
-    last_year = parse.format(x=f"concat({capture}, ' ', toString({year} - 1))")
     # An ISO 8601 stamp (rsyslog's high-precision file format) carries its own year and zone.
     iso = f"match({capture}, '^\\\\d{{4}}-\\\\d\\\\d-\\\\d\\\\d[T ]')"
     return (
         f"if({iso}, {parse.format(x=capture)}, "
-        f"if({this_year} > {{ref_ts:DateTime64(6, 'UTC')}} + INTERVAL 1 DAY, {last_year}, {this_year}))"
+        f"if({this_year} > {{ref_ts:DateTime64(6, 'UTC')}} + INTERVAL 1 DAY, {this_year} - INTERVAL 1 YEAR, "
+        f"{this_year}))"
     )
 
 
