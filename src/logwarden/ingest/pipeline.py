@@ -62,11 +62,13 @@ class IngestOptions:
 
 @dataclass
 class _Prior:
-    head_len: int
-    head_hash: str
     offset: int
     records: int
     origin: str
+
+    def skipped(self, origin: str) -> str:
+        """Why nothing new was read from `origin`."""
+        return "unchanged" if self.origin == origin else f"already ingested as {self.origin}"
 
 
 class _Replay(io.RawIOBase):
@@ -121,7 +123,7 @@ class Ingestor:
             return result
         prior = self._prior(item.origin, head)
         if prior and prior.offset == item.size and item.seekable:
-            result.skipped = "unchanged" if prior.origin == item.origin else f"already ingested as {prior.origin}"
+            result.skipped = prior.skipped(item.origin)
             return result
         spec = self._choose(item, head)
         result.format = spec.name if spec else ""
@@ -138,7 +140,7 @@ class Ingestor:
         except STREAM_ERRORS as exc:
             result.error = f"cannot read: {exc}"
             return result
-        self._ingest_stream(item, spec, stream, head, offset, seq, result, prior.origin if prior else None)
+        self._ingest_stream(item, spec, stream, head, offset, seq, result, prior)
         return result
 
     def _choose(self, item: Input, head: bytes) -> FormatSpec | None:
@@ -165,15 +167,14 @@ class Ingestor:
         for row in rows:
             if row["last_head"] not in candidates:
                 continue  # replaced (rotation): a new stream under this name, or other content now
-            length, _, digest = row["last_head"].partition(":")
-            prior = _Prior(int(length), digest, int(row["last_offset"]), int(row["last_records"]), row["origin"])
+            prior = _Prior(int(row["last_offset"]), int(row["last_records"]), row["origin"])
             if best is None or prior.offset > best.offset or (prior.offset == best.offset and row["origin"] == origin):
                 best = prior
         return best
 
     # -- the batch loop ----------------------------------------------------------------------------
     def _ingest_stream(self, item: Input, spec: FormatSpec | None, stream: BinaryIO, head: bytes,
-                       offset: int, seq: int, result: FileResult, prior_origin: str | None) -> None:
+                       offset: int, seq: int, result: FileResult, prior: _Prior | None) -> None:
         batch_id = self.store.new_batch_id()
         self._book(item, batch_id, "pending", head, offset, seq, result)
         framer = Framer(spec.record_start if spec else "")
@@ -195,11 +196,8 @@ class Ingestor:
                 raise
             return
         self._book(item, batch_id, "done", head, offset, seq, result)
-        if result.records == 0 and not seq:
-            result.skipped = "empty"
-        elif result.records == 0:
-            same = prior_origin in (None, item.origin)
-            result.skipped = "unchanged" if same else f"already ingested as {prior_origin}"
+        if result.records == 0:
+            result.skipped = prior.skipped(item.origin) if prior and seq else "empty"
 
     def _abort(self, item: Input, batch_id: int, result: FileResult, message: str) -> None:
         self.store.delete_batch(batch_id)

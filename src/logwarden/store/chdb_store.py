@@ -86,12 +86,7 @@ class Store:
 
     def insert_lines(self, table: str, data: bytes) -> None:
         """Append newline-separated records to `table (raw)` through the engine's own reader."""
-        # Blocks of 8k rows, so that the statements reading the table can spread over every core.
-        inserter = self._session.send_insert(
-            f"INSERT INTO {table} (raw) SETTINGS max_insert_block_size = 8192, "
-            "min_insert_block_size_rows = 0, min_insert_block_size_bytes = 0",
-            "LineAsString",
-        )
+        inserter = self._session.send_insert(f"INSERT INTO {table} (raw)", "LineAsString")
         try:
             inserter.append(data)
             inserter.finish()
