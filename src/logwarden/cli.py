@@ -62,7 +62,7 @@ def _errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data-dir", default=settings.DATA_DIR.default, show_default=True, envvar=settings.DATA_DIR.env,
+@click.option("--data-dir", default=settings.DATA_DIR.default, show_default=settings.DATA_DIR.default(), envvar=settings.DATA_DIR.env,
               help=settings.DATA_DIR.help)
 @click.option("--formats-dir", default=settings.FORMATS_DIR.default, envvar=settings.FORMATS_DIR.env,
               help=settings.FORMATS_DIR.help)
@@ -249,8 +249,18 @@ def detect(obj: Context, file: str, output: str) -> None:
         click.echo(f"  {name:<24} {score:6.1%}")
 
 
+def _register_commands() -> None:
+    from logwarden.commands import register_all
+
+    register_all(cli)
+
+
+_register_commands()
+
+
 def main() -> None:
     cli(prog_name="logwarden")
+
 
 
 if __name__ == "__main__":
