@@ -31,11 +31,30 @@ def _machine_timezone() -> str:
         return "UTC"
 
 
-DEFAULTS = {"data_dir": _default_data_dir(), "formats_dir": "", "timezone": ""}
+DEFAULTS = {"data_dir": _default_data_dir(), "formats_dir": "", "timezone": "",
+            # the server (`logwarden serve`); see logwarden.server.config for the config file
+            "config": "", "http": "127.0.0.1:8080", "syslog_udp": "", "syslog_tcp": "",
+            "admin_password": "", "ingest_max_pending_mb": "256", "ingest_flush_ms": "250",
+            "ingest_batch_mb": "8", "session_hours": "12"}
 
 DATA_DIR = Setting("data_dir", "LOGWARDEN_DATA_DIR", "where events are stored (one process owns it)")
 FORMATS_DIR = Setting("formats_dir", "LOGWARDEN_FORMATS_DIR", "a folder of extra or overriding format files")
 TIMEZONE = Setting("timezone", "LOGWARDEN_TIMEZONE", "zone for timestamps that carry none (default: the machine's)")
+
+# -- the server: flag > environment > config file ([server] table) > default -------------------------
+CONFIG = Setting("config", "LOGWARDEN_CONFIG", "a TOML config file ([server] keys as below, [cdn.accounts.NAME])")
+HTTP = Setting("http", "LOGWARDEN_HTTP", "address the HTTP API and UI listen on (HOST:PORT; empty: off)")
+SYSLOG_UDP = Setting("syslog_udp", "LOGWARDEN_SYSLOG_UDP", "address for syslog over UDP (HOST:PORT; empty: off)")
+SYSLOG_TCP = Setting("syslog_tcp", "LOGWARDEN_SYSLOG_TCP", "address for syslog over TCP (HOST:PORT; empty: off)")
+ADMIN_PASSWORD = Setting("admin_password", "LOGWARDEN_ADMIN_PASSWORD",
+                         "the first admin's password, used once when the server creates it (default: random, printed)")
+INGEST_MAX_PENDING_MB = Setting("ingest_max_pending_mb", "LOGWARDEN_INGEST_MAX_PENDING_MB",
+                                "received but not yet stored data above which ingest answers 429 / stops reading")
+INGEST_FLUSH_MS = Setting("ingest_flush_ms", "LOGWARDEN_INGEST_FLUSH_MS", "longest wait before received records are parsed")
+INGEST_BATCH_MB = Setting("ingest_batch_mb", "LOGWARDEN_INGEST_BATCH_MB", "most data parsed in one engine batch")
+SESSION_HOURS = Setting("session_hours", "LOGWARDEN_SESSION_HOURS", "how long a UI login lasts")
+SERVER_SETTINGS = (HTTP, SYSLOG_UDP, SYSLOG_TCP, ADMIN_PASSWORD, INGEST_MAX_PENDING_MB, INGEST_FLUSH_MS,
+                   INGEST_BATCH_MB, SESSION_HOURS)
 
 
 def timezone(value: str | None) -> str:

@@ -59,4 +59,29 @@ MIGRATIONS: list[list[str]] = [
             at         DateTime64(6, 'UTC') DEFAULT now64(6)
         ) ENGINE = MergeTree ORDER BY (origin, at)""",
     ],
+    # 2: users and API tokens of the server (issue 5). Rows are versions: the newest row per name/id wins
+    # (`argMax(..., at)`), so a change is an insert and the history stays; `deleted` ends an account.
+    [
+        f"""CREATE TABLE IF NOT EXISTS {DB}.users (
+            name          String,
+            role          LowCardinality(String),
+            sources       Array(String),
+            all_sources   UInt8,
+            password_hash String,
+            deleted       UInt8 DEFAULT 0,
+            at            DateTime64(6, 'UTC') DEFAULT now64(6)
+        ) ENGINE = MergeTree ORDER BY (name, at)""",
+        # Tokens are stored as their SHA-256 (they are long random strings); `id` names one to revoke.
+        f"""CREATE TABLE IF NOT EXISTS {DB}.tokens (
+            id            String,
+            token_hash    String,
+            name          String,
+            owner         String,
+            role          LowCardinality(String),
+            sources       Array(String),
+            all_sources   UInt8,
+            revoked       UInt8 DEFAULT 0,
+            at            DateTime64(6, 'UTC') DEFAULT now64(6)
+        ) ENGINE = MergeTree ORDER BY (id, at)""",
+    ],
 ]
