@@ -21,10 +21,11 @@ COLUMN_CAPTURES = ("host", "service", "user", "client_ip", "trace_id", "request_
 CONSUMED = ("ts", "message")
 
 TS_FORMATS = ("best", "syslog", "clf", "unix", "unix_ms")
-LEVEL_MAPS = ("words", "syslog_pri", "http_status")
+LEVEL_MAPS = ("words", "syslog_pri", "http_status", "ranges")
 KNOWN_KEYS = {
     "name", "title", "system", "source", "service", "kind", "extends", "detect", "priority", "filenames",
     "record_start", "regex", "json", "timestamp", "level", "levels", "fields", "samples", "description",
+    "startup", "mask",
 }
 
 _RE2_OPTIONS = re2.Options()
@@ -49,6 +50,11 @@ class FieldRule:
     kv: str = ""  # pair delimiter: every key=value of the capture becomes a field
     eq: str = "="
     expr: str = ""  # ClickHouse expression over `raw` and captures `c_<name>`
+    lookup: str = ""  # a TSV table (formats/lookup.py): `from`'s value looked up in column `key`, giving `value`
+    key: str = ""
+    value: str = ""
+    table: tuple[tuple[str, str], ...] = ()  # the lookup's (key, value) pairs, read when the format loads
+    render: str = ""  # `from` is a message template (Serilog/CLEF, Directum): filled with the args of this capture
 
 
 @dataclass(frozen=True)
@@ -76,11 +82,21 @@ class FormatSpec:
     ts_format: str = "best"
     level_from: str = "level"
     level_map: str = "words"
+    level_default: str = ""  # the level of a parsed record whose level word is absent or unknown
     levels: dict[str, str] = field(default_factory=dict)
     fields: tuple[FieldRule, ...] = ()
     samples: tuple[Sample, ...] = ()
     system: str = ""
     description: str = ""
+    # RE2 patterns over `raw` that mark a service start-up record (`logwarden restarts`); each one must match
+    # one of the samples, so a pattern proves itself like the format does.
+    startup: tuple[str, ...] = ()
+    # `map = "ranges"`: (low, high, level) over a numeric level value (VK Teams: 40000-49999 = warn);
+    # a value in no range is read as a word through [levels].
+    level_ranges: tuple[tuple[int, int, str], ...] = ()
+    # [[mask]]: (RE2, replacement) applied to the record before it is stored (secrets such as session ids);
+    # the masked text is the record as stored, and every capture reads it.
+    masks: tuple[tuple[str, str], ...] = ()
 
     @property
     def captures(self) -> list[str]:
@@ -105,7 +121,7 @@ def _field_rules(name: str, table: dict[str, Any]) -> tuple[FieldRule, ...]:
             continue
         if not isinstance(rule, dict):
             raise FormatError(f"{name}: field {fname!r} must be a string or a table")
-        unknown = set(rule) - {"from", "regex", "kv", "eq", "expr"}
+        unknown = set(rule) - {"from", "regex", "kv", "eq", "expr", "lookup", "key", "value", "render"}
         if unknown:
             raise FormatError(f"{name}: field {fname!r} has unknown keys {sorted(unknown)}")
         rules.append(
@@ -116,14 +132,54 @@ def _field_rules(name: str, table: dict[str, Any]) -> tuple[FieldRule, ...]:
                 kv=rule.get("kv", ""),
                 eq=rule.get("eq", "="),
                 expr=rule.get("expr", ""),
+                lookup=rule.get("lookup", ""),
+                key=rule.get("key", ""),
+                value=rule.get("value", ""),
+                render=rule.get("render", ""),
             )
         )
     return tuple(rules)
 
 
+def _level_ranges(name: str, table: dict[str, str]) -> tuple[tuple[int, int, str], ...]:
+    """`ranges = { "40000-49999" = "warn", "20000" = "info" }` -> ((40000, 49999, "warn"), …)."""
+    out = []
+    for span, lvl in table.items():
+        low, _, high = span.partition("-")
+        if not (low.strip().isdigit() and (high.strip().isdigit() or not high)):
+            raise FormatError(f"{name}: level range {span!r} must be N or LOW-HIGH (whole numbers)")
+        out.append((int(low), int(high or low), lvl))
+    return tuple(out)
+
+
+def _masks(name: str, items: Any) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) - {"regex", "replace"} or "regex" not in item:
+            raise FormatError(f"{name}: each [[mask]] needs `regex` (RE2) and `replace` (text, \\1 for groups)")
+        out.append((item["regex"], item.get("replace", "***")))
+    return tuple(out)
+
+
+def _lookups(rules: tuple[FieldRule, ...], path: Path) -> tuple[FieldRule, ...]:
+    """Read each lookup rule's table once, when the format loads (formats/lookup.py)."""
+    from dataclasses import replace
+
+    from logwarden.formats.lookup import table
+
+    out = []
+    for rule in rules:
+        if rule.lookup:
+            if not (rule.source and rule.key and rule.value):
+                raise FormatError(f"{path}: lookup field {rule.name!r} needs `from`, `key` and `value`")
+            rule = replace(rule, table=table(rule.lookup, rule.key, rule.value, path))
+        out.append(rule)
+    return tuple(out)
+
+
 def merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     """`extends`: the child's keys win; fields and levels tables merge; samples are the child's own."""
-    out = {k: v for k, v in parent.items() if k not in ("samples", "filenames", "detect", "priority")}
+    out = {k: v for k, v in parent.items() if k not in ("samples", "filenames", "detect", "priority", "startup")}
     for key, value in child.items():
         if key in ("fields", "levels", "json") and isinstance(value, dict):
             out[key] = {**parent.get(key, {}), **value}
@@ -162,11 +218,15 @@ def build(data: dict[str, Any], path: Path) -> FormatSpec:
         ts_format=ts.get("format", "best"),
         level_from=level.get("from", "level"),
         level_map=level.get("map", "words"),
+        level_ranges=_level_ranges(name, level.get("ranges", {})),
+        level_default=level.get("default", ""),
         levels={k.upper(): v for k, v in data.get("levels", {}).items()},
-        fields=_field_rules(name, data.get("fields", {})),
+        fields=_lookups(_field_rules(name, data.get("fields", {})), path),
         samples=tuple(Sample(s["line"], dict(s.get("expect", {}))) for s in data.get("samples", ())),
         system=data.get("system", ""),
         description=data.get("description", ""),
+        startup=tuple(data.get("startup", ())),
+        masks=_masks(name, data.get("mask", ())),
     )
     validate(spec)
     return spec
@@ -182,11 +242,18 @@ def validate(spec: FormatSpec) -> None:
         raise FormatError(f"{where}: timestamp.format must be one of {TS_FORMATS}")
     if spec.level_map not in LEVEL_MAPS:
         raise FormatError(f"{where}: level.map must be one of {LEVEL_MAPS}")
+    for regex, _ in spec.masks:
+        compile_re2(regex, f"{where} mask")
     from logwarden.store.schema import LEVELS
 
+    if spec.level_default and spec.level_default not in LEVELS:
+        raise FormatError(f"{where}: level.default {spec.level_default!r} is not one of {LEVELS}")
     for word, lvl in spec.levels.items():
         if lvl not in LEVELS:
             raise FormatError(f"{where}: level {word!r} maps to {lvl!r}, not one of {LEVELS}")
+    for low, high, lvl in spec.level_ranges:
+        if lvl not in LEVELS or low > high:
+            raise FormatError(f"{where}: level range {low}-{high} = {lvl!r}: need LOW <= HIGH and one of {LEVELS}")
     for pattern in (spec.regex, spec.detect, spec.record_start):
         if pattern:
             compile_re2(pattern, where)
@@ -196,11 +263,20 @@ def validate(spec: FormatSpec) -> None:
             raise FormatError(f"{where}: field {rule.name!r} regex needs one capture group")
         if rule.source and rule.source not in captures and rule.source != "raw":
             raise FormatError(f"{where}: field {rule.name!r} reads unknown capture {rule.source!r}")
+        if rule.render and rule.render not in captures and rule.render != "raw":
+            raise FormatError(f"{where}: field {rule.name!r} renders with unknown capture {rule.render!r}")
         if not (rule.source or rule.expr):
             raise FormatError(f"{where}: field {rule.name!r} needs `from` or `expr`")
         captures.add(rule.name)  # a later rule may read this one (sql.py derives in declaration order)
     if not spec.samples:
         raise FormatError(f"{where}: a format proves itself with at least one [[samples]] line")
+    for pattern in spec.startup:
+        if not isinstance(pattern, str) or not pattern:
+            raise FormatError(f"{where}: startup must be a list of RE2 patterns")
+        compiled = compile_re2(pattern, f"{where} startup")
+        if not any(compiled.search(s.line) for s in spec.samples):
+            raise FormatError(f"{where}: startup pattern {pattern!r} matches none of the samples; "
+                              "add a sample start-up line that proves it")
 
 
 def load_file(path: Path) -> dict[str, Any]:

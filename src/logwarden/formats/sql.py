@@ -114,12 +114,39 @@ def _level_exprs(spec: FormatSpec, word: str) -> tuple[str, str]:
     table = {**DEFAULT_LEVEL_WORDS, **spec.levels}
     keys = list(table)
     norm = f"transform(upper(trimBoth({word})), {_str_array(keys)}, {_str_array([table[k] for k in keys])}, '')"
+    if spec.level_map == "ranges":  # numbers by range (VK Teams status codes), anything else as a word
+        num = f"toInt64OrNull(trimBoth({word}))"
+        arms = ", ".join(f"{num} BETWEEN {lo} AND {hi}, {_str_array([lvl])}[1]" for lo, hi, lvl in spec.level_ranges)
+        norm = f"multiIf({arms}, {norm})" if arms else norm
     return norm, word
+
+
+def render_template(template: str, args: str) -> str:
+    """A message template (Serilog/CLEF `@mt`, Directum `mt`) with its placeholders filled from `args`, the JSON
+    text of an object (named `{Name}`) or an array (positional `{0}`); other args leave the template as it is.
+
+    The template is cut at every `{`; each piece starts with a placeholder `[@$]name[,align][:format]}` (or is
+    literal text), and a placeholder whose name is an arg is replaced by the arg's value (strings unquoted,
+    anything else as its JSON text). One split and one lookup a placeholder: no regex is built per record (a
+    replaceRegexpAll per arg, its pattern made from the arg's name, compiled a regex per record per arg: ~100 µs
+    a record). The first of duplicate keys wins; a value is inserted once, as Serilog renders, and is not
+    searched for placeholders again."""
+    kvs = f"JSONExtractKeysAndValuesRaw({args})"
+    items = f"JSONExtractArrayRaw({args})"
+    names = f"arrayConcat(arrayMap(kv -> kv.1, {kvs}), arrayMap(i -> toString(i), range(length({items}))))"
+    values = (f"arrayConcat(arrayMap(kv -> if(startsWith(kv.2, '\"'), JSONExtractString(kv.2), kv.2), {kvs}), "
+              f"arrayMap(v -> if(startsWith(v, '\"'), JSONExtractString(v), v), {items}))")
+    skip = "if(startsWith(p, '@') OR startsWith(p, '$'), 2, 1)"
+    name = f"splitByChar(':', splitByChar(',', substring(p, {skip}, position(p, '}}') - {skip}))[1])[1]"
+    piece = (f"if(position(p, '}}') = 0 OR indexOf({names}, {name}) = 0, concat('{{', p), "
+             f"concat({values}[indexOf({names}, {name})], substring(p, position(p, '}}') + 1)))")
+    return (f"if(JSONType({args}) NOT IN ('Object', 'Array'), {template}, concat(splitByChar('{{', {template})[1], "
+            f"arrayStringConcat(arrayMap(p -> {piece}, arrayPopFront(splitByChar('{{', {template}))))))")
 
 
 def _used(spec: FormatSpec) -> set[str]:
     """Captures something reads: stored ones, and the inputs of fields, time and level."""
-    used = {spec.ts_from, spec.level_from} | {r.source for r in spec.fields}
+    used = {spec.ts_from, spec.level_from} | {r.source for r in spec.fields} | {r.render for r in spec.fields}
     used |= {r.name for r in spec.fields}
     for rule in spec.fields:
         used |= {c for c in spec.captures if f"c_{c}" in rule.expr}
@@ -146,19 +173,34 @@ def engine_regex(spec: FormatSpec) -> tuple[str, list[str]]:
     return regex, kept
 
 
-def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[str, dict[str, Any]]:
-    """The SELECT producing event rows from `stage`; params beyond the run-level ones."""
+def select_sql(spec: FormatSpec | None, stage: str, multiline: bool, service: str = "",
+               const_fields: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+    """The SELECT producing event rows from `stage`; params beyond the run-level ones.
+
+    `service` and `const_fields` are what the file's path says (ingest/path_rules.py): the service when the
+    record's format captures none (it replaces the format's default), and fields every record gets unless
+    its format extracted the same name."""
     p = _Params()
+    const_pairs = ", ".join(p.bind(x) for kv in (const_fields or {}).items() for x in kv)
+    consts = f"map({const_pairs})" if const_pairs else ""
+
+    def with_consts(fields: str) -> str:
+        if not consts:
+            return fields
+        return f"mapConcat({fields}, mapFilter((k, v) -> NOT mapContains({fields}, k), {consts}))"
+
     raw = "replaceAll(raw, {sep:String}, '\\n')" if multiline else "raw"
     if spec is None:
         sql = (
             f"SELECT {{ref_ts:DateTime64(6, 'UTC')}} AS ts, 1 AS ts_inferred, {{source:String}} AS source, "
-            f"'' AS service, {{host:String}} AS host, '' AS format, {{origin:String}} AS origin, seq, "
+            f"{p.bind(service)} AS service, {{host:String}} AS host, '' AS format, {{origin:String}} AS origin, seq, "
             f"'' AS level, {raw} AS raw, '' AS user, '' AS client_ip, '' AS trace_id, '' AS request_id, "
-            f"'' AS status, map() AS fields, {{batch:UInt64}} AS batch FROM {stage}"
+            f"'' AS status, {consts or 'map()'} AS fields, {{batch:UInt64}} AS batch FROM {stage}"
         )
         return sql, p.values
 
+    for regex, replacement in spec.masks:  # secrets never reach the store: the masked text is the record
+        raw = f"replaceRegexpAll({raw}, {p.bind(regex)}, {p.bind(replacement)})"
     inner = [f"seq, {raw} AS raw"]
     if spec.kind == "regex":
         regex, captures = engine_regex(spec)
@@ -185,6 +227,12 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[st
             continue
         elif rule.regex:
             expr = f"extract({src}, {p.bind(rule.regex)})"
+        elif rule.render:  # a message template filled with its args (render_template)
+            args = derived.get(rule.render) or ("raw" if rule.render == "raw" else cap(rule.render))
+            expr = render_template(src, args)
+        elif rule.lookup:  # a table shipped as data (formats/lookup.py), bound as two arrays
+            keys, vals = [k for k, _ in rule.table], [v for _, v in rule.table]
+            expr = f"transform({src}, {p.bind(keys, 'Array(String)')}, {p.bind(vals, 'Array(String)')}, '')"
         else:
             expr = src
         derived[rule.name] = f"toString({expr})"
@@ -218,8 +266,10 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[st
     # Only non-empty values are stored: a format's absent captures would cost the insert and the disk.
     fields = f"if(ok, mapFilter((k, v) -> v != '', {fields}), map({p.bind('_unparsed')}, {p.bind('no match for ' + spec.name)}))"
 
-    service = value("service")
-    service_expr = f"if({service} != '', {service}, {p.bind(spec.service)})" if service != "''" else p.bind(spec.service)
+    captured = value("service")
+    fields = with_consts(fields)
+    default = p.bind(service or spec.service)
+    service_expr = f"if({captured} != '', {captured}, {default})" if captured != "''" else default
     host = value("host")
     host_expr = f"if({host} != '', {host}, {{host:String}})" if host != "''" else "{host:String}"
     levels_ok = _str_array(list(LEVELS))
@@ -227,12 +277,12 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool) -> tuple[st
         f"ifNull(if(ok, {ts}, NULL), {{ref_ts:DateTime64(6, 'UTC')}}) AS ts",
         f"isNull(if(ok, {ts}, NULL)) AS ts_inferred",
         "{source:String} AS source",
-        f"if(ok, {service_expr}, '') AS service",
+        f"if(ok, {service_expr}, {p.bind(service)}) AS service",
         f"if(ok, {host_expr}, {{host:String}}) AS host",
         f"if(ok, {p.bind(spec.name)}, '') AS format",
         "{origin:String} AS origin",
         "seq",
-        f"if(ok AND has({levels_ok}, {level_norm}), {level_norm}, '') AS level",
+        f"if(ok, if(has({levels_ok}, {level_norm}), {level_norm}, {p.bind(spec.level_default)}), '') AS level",
         "raw",
     ]
     outer += [f"if(ok, {value(c)}, '') AS {c}" for c in ("user", "client_ip", "trace_id", "request_id", "status")]
