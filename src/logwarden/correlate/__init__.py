@@ -1,0 +1,1 @@
+"""Correlation: following one message, request or trace across the records of several systems."""
