@@ -14,6 +14,7 @@ from typing import Any
 
 from logwarden.errors import FormatError
 from logwarden.formats.spec import FormatSpec, build, compile_re2, load_file, merge
+from logwarden.formats.tsv_header import match_header
 
 BUILTIN = Path(__file__).parent / "builtin"
 DETECT_RECORDS = 64  # records of a file that detection looks at
@@ -89,6 +90,9 @@ class Registry:
         records = [r for r in records[:DETECT_RECORDS] if r.strip()]
         if not records:
             return Detection(None, 0.0, "no records to look at", {})
+        header = match_header(self.formats.values(), records[0])  # a TSV file is known by its header line
+        if header is not None:
+            return Detection(header[0], 1.0, header[1], {header[0].name: 1.0})
         scores: dict[str, float] = {}
         for name, spec in self.formats.items():
             pattern = self._compiled[name][0]

@@ -14,6 +14,7 @@ from typing import Any
 import re2
 
 from logwarden.errors import FormatError
+from logwarden.formats.tsv_header import TsvLayout, layout
 
 # Capture names that land in event columns rather than in the `fields` map.
 COLUMN_CAPTURES = ("host", "service", "user", "client_ip", "trace_id", "request_id", "status")
@@ -25,7 +26,7 @@ LEVEL_MAPS = ("words", "syslog_pri", "http_status", "ranges")
 KNOWN_KEYS = {
     "name", "title", "system", "source", "service", "kind", "extends", "detect", "priority", "filenames",
     "record_start", "regex", "json", "timestamp", "level", "levels", "fields", "samples", "description",
-    "startup", "mask",
+    "startup", "mask", "tsv",
 }
 
 _RE2_OPTIONS = re2.Options()
@@ -97,12 +98,16 @@ class FormatSpec:
     # [[mask]]: (RE2, replacement) applied to the record before it is stored (secrets such as session ids);
     # the masked text is the record as stored, and every capture reads it.
     masks: tuple[tuple[str, str], ...] = ()
+    # kind = "tsv": the declared columns and their types (formats/tsv_header.py); bound to a file's header.
+    tsv: TsvLayout | None = None
 
     @property
     def captures(self) -> list[str]:
         """Capture names in engine order (RE2 group numbers for regex formats)."""
         if self.kind == "json":
             return list(self.json)
+        if self.tsv is not None:
+            return self.tsv.captures
         index = compile_re2(self.regex, self.name).groupindex
         return sorted(index, key=index.get)
 
@@ -110,6 +115,8 @@ class FormatSpec:
     def detect_pattern(self) -> str:
         if self.detect:
             return self.detect
+        if self.tsv is not None:  # the documented header line (files are also detected by their header)
+            return "^" + re2.escape("\t".join(self.tsv.header[:3])) + "\t"
         return self.regex if self.kind == "regex" else r"^\s*\{"
 
 
@@ -227,6 +234,7 @@ def build(data: dict[str, Any], path: Path) -> FormatSpec:
         description=data.get("description", ""),
         startup=tuple(data.get("startup", ())),
         masks=_masks(name, data.get("mask", ())),
+        tsv=layout(name, data.get("tsv")) if kind == "tsv" else None,
     )
     validate(spec)
     return spec
@@ -234,8 +242,8 @@ def build(data: dict[str, Any], path: Path) -> FormatSpec:
 
 def validate(spec: FormatSpec) -> None:
     where = f"{spec.path} ({spec.name})"
-    if spec.kind not in ("regex", "json"):
-        raise FormatError(f"{where}: kind must be 'regex' or 'json', not {spec.kind!r}")
+    if spec.kind not in ("regex", "json", "tsv"):
+        raise FormatError(f"{where}: kind must be 'regex', 'json' or 'tsv', not {spec.kind!r}")
     if spec.kind == "regex" and not spec.regex:
         raise FormatError(f"{where}: a regex format needs `regex`")
     if spec.ts_format not in TS_FORMATS:

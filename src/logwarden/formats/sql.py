@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from logwarden.formats.spec import COLUMN_CAPTURES, CONSUMED, FormatSpec
+from logwarden.formats.tsv_header import capture_items
 from logwarden.store.schema import LEVELS
 
 EVENT_COLUMNS = (
@@ -207,6 +208,9 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool, service: st
         inner.append(f"extractGroups(raw, {p.bind(regex)}) AS g")
         inner.append("notEmpty(g) AS ok")
         inner += [f"g[{i}] AS c_{name}" for i, name in enumerate(captures, start=1)]
+    elif spec.tsv is not None:  # header-driven TSV: cells by the file's column positions
+        captures = spec.captures
+        inner += capture_items(spec.tsv, p.bind)
     else:
         captures = spec.captures
         inner.append("startsWith(trimLeft(raw), '{') AND isValidJSON(raw) AS ok")

@@ -23,6 +23,7 @@ from logwarden.formats.detect_file import SNIFF, sniff
 from logwarden.formats.registry import Registry
 from logwarden.formats.spec import FormatSpec
 from logwarden.formats.sql import EVENT_COLUMNS, select_sql
+from logwarden.formats.tsv_header import bind as bind_tsv_header
 from logwarden.ingest.framing import Batch, Framer
 from logwarden.ingest.sources import Input, SkippedInput
 from logwarden.ingest.staging import Stage
@@ -126,6 +127,8 @@ class Ingestor:
             result.skipped = prior.skipped(item.origin)
             return result
         spec = self._choose(item, head)
+        if spec is not None and spec.tsv is not None:
+            spec = bind_tsv_header(spec, head)  # header-driven TSV: column positions from this file's header
         result.format = spec.name if spec else ""
         stream: BinaryIO = _Replay(head, item.stream)  # type: ignore[assignment]
         offset, seq = 0, 0
