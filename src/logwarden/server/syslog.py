@@ -1,0 +1,172 @@
+"""Syslog listeners: UDP (a datagram is a record) and TCP (RFC 6587 framing: newline-terminated, or
+octet-counted `LEN SP MSG`, chosen per connection by its first byte). RFC 3164 and RFC 5424 records
+are told apart per block; blocks mentioning postfix are read with the postfix format (which reads the
+other programs' lines as plain syslog). The origin is `syslog-tcp://IP` / `syslog-udp://IP`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from logwarden.ingest.framing import SEPARATORS
+from logwarden.server.queue import IngestQueue, Overloaded
+
+log = logging.getLogger("logwarden.server")
+RFC5424 = re.compile(rb"^<\d{1,3}>1 ", re.MULTILINE)
+MAX_RECORD = 1 << 20  # a newline-framed record longer than this is cut (stored in pieces)
+UDP_FLUSH_S = 0.02
+
+
+def syslog_format(block: bytes, records: int) -> str | None:
+    """The format for a block of syslog records, or None when it mixes RFC 5424 and 3164 lines."""
+    n5424 = len(RFC5424.findall(block))
+    if n5424 == records:
+        return "syslog_rfc5424"
+    if n5424:
+        return None
+    return "postfix" if b"postfix" in block else "syslog_rfc3164"
+
+
+def deliver(queue: IngestQueue, origin: str, records: list[bytes] | bytes, count: int = 0) -> None:
+    """Hand whole records to the queue: a `\\n`-terminated block (with its count), or a list of records
+    that may hold newlines (they travel with a separator byte, as multi-line file records do)."""
+    if isinstance(records, bytes):
+        block, sep = records, b""
+    else:
+        count = len(records)
+        multi = [r for r in records if b"\n" in r]
+        sep = b""
+        if multi:
+            sep = next((s for s in SEPARATORS if not any(s in r for r in records)), b"")
+            records = [r.replace(b"\n", sep) if sep else r.replace(b"\n", b" ") for r in records]
+        block = b"\n".join(records) + b"\n"
+    fmt = syslog_format(block, count)
+    if fmt is None:  # mixed: one block per format
+        lines = block.splitlines(keepends=True)
+        parts = {"syslog_rfc5424": [ln for ln in lines if RFC5424.match(ln)],
+                 "syslog_rfc3164": [ln for ln in lines if not RFC5424.match(ln)]}
+        for name, part in parts.items():
+            queue.accept(origin, name, "", "", b"".join(part), len(part), sep)
+        return
+    queue.accept(origin, fmt, "", "", block, count, sep)
+
+
+class SyslogTcp(asyncio.Protocol):
+    def __init__(self, queue: IngestQueue):
+        self.queue = queue
+        self.buf = bytearray()
+        self.octet: bool | None = None
+        self.origin = "syslog-tcp://unknown"
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self.origin = f"syslog-tcp://{peer[0]}"
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if self.octet is None:
+            stripped = self.buf.lstrip()
+            if not stripped:
+                return
+            self.octet = stripped[:1].isdigit()
+        try:
+            if self.octet:
+                self._octet_frames()
+            else:
+                self._lines()
+        except Overloaded:
+            pass  # the block stays in the buffer; reading pauses below until the engine catches up
+        if self.queue.overloaded and self.transport is not None:
+            self.transport.pause_reading()
+            self.queue.when_drained(self._resume)
+
+    def _resume(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+            if self.buf:
+                self.data_received(b"")
+
+    def _lines(self) -> None:
+        cut = self.buf.rfind(b"\n")
+        if cut < 0:
+            if len(self.buf) > MAX_RECORD:
+                cut = len(self.buf) - 1
+                self.buf += b"\n"
+            else:
+                return
+        block = bytes(self.buf[:cut + 1])
+        deliver(self.queue, self.origin, block, block.count(b"\n"))
+        del self.buf[:cut + 1]
+
+    def _octet_frames(self) -> None:
+        records: list[bytes] = []
+        pos, buf = 0, self.buf
+        while True:
+            while pos < len(buf) and buf[pos] in b" \r\n":
+                pos += 1
+            sp = buf.find(b" ", pos, pos + 12)
+            if sp < 0:
+                if len(buf) - pos > 12:  # not a length: the sender switched to newline framing
+                    self.octet = False
+                break
+            digits = bytes(buf[pos:sp])
+            if not digits.isdigit():
+                self.octet = False
+                break
+            end = sp + 1 + int(digits)
+            if end > len(buf):
+                break
+            records.append(bytes(buf[sp + 1:end]).rstrip(b"\n"))
+            pos = end
+        if records:
+            deliver(self.queue, self.origin, records)
+        del self.buf[:pos]
+        if self.octet is False and self.buf:
+            self._lines()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.buf.strip():
+            try:
+                if self.octet:
+                    self._octet_frames()
+                if self.buf.strip():
+                    tail = bytes(self.buf).rstrip(b"\n")
+                    deliver(self.queue, self.origin, [tail])
+            except Overloaded:
+                log.warning("%s: %d bytes lost at disconnect: the server is overloaded", self.origin, len(self.buf))
+        self.buf.clear()
+        self.transport = None
+
+
+class SyslogUdp(asyncio.DatagramProtocol):
+    """Datagrams are gathered for UDP_FLUSH_S and handed over per sender; dropped ones are counted."""
+
+    def __init__(self, queue: IngestQueue):
+        self.queue = queue
+        self.pending: dict[str, list[bytes]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        stats = self.queue.stats
+        stats.udp_datagrams += 1
+        if self.queue.overloaded:
+            stats.udp_dropped += 1
+            return
+        self.pending.setdefault(f"syslog-udp://{addr[0]}", []).append(data.rstrip(b"\r\n\0"))
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(UDP_FLUSH_S, self.flush)
+
+    def flush(self) -> None:
+        self._timer = None
+        pending, self.pending = self.pending, {}
+        for origin, records in pending.items():
+            try:
+                deliver(self.queue, origin, records)
+            except Overloaded:
+                self.queue.stats.udp_dropped += len(records)
