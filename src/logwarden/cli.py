@@ -155,10 +155,17 @@ def _file_line(r: Any) -> str:
 @click.option("--output", type=click.Choice(OUTPUTS), default="table", show_default=True)
 @click.option("--timezone", default=None, help=settings.TIMEZONE.help)
 @click.option("--timing", is_flag=True, help="print the engine's time to stderr as query_ms=N")
+@click.option("--context", "-C", "ctx_n", default=0, type=click.IntRange(0, 10_000),
+              help="records before and after each hit, from the same file (like grep -C)")
+@click.option("--after-context", "-A", "ctx_a", default=None, type=click.IntRange(0, 10_000),
+              help="records after each hit (like grep -A)")
+@click.option("--before-context", "-B", "ctx_b", default=None, type=click.IntRange(0, 10_000),
+              help="records before each hit (like grep -B)")
 @click.pass_obj
 @_errors
 def search(obj: Context, query: tuple[str, ...], start: str | None, end: str | None, since: str | None,
-           limit: int, output: str, timezone: str | None, timing: bool) -> None:
+           limit: int, output: str, timezone: str | None, timing: bool, ctx_n: int, ctx_a: int | None,
+           ctx_b: int | None) -> None:
     """Search events, newest first. See docs/query.md for the query language."""
     from logwarden.query import QuerySyntaxError, service
     from logwarden.timeparse import time_range
@@ -169,6 +176,15 @@ def search(obj: Context, query: tuple[str, ...], start: str | None, end: str | N
     lo, hi = time_range(since, start, end, tz)
     try:
         with obj.store("search") as store:
+            if ctx_n or ctx_a or ctx_b:  # grep -C/-A/-B: the records around each hit, from the same file
+                from logwarden.correlate.context import context
+                from logwarden.correlate.render import write_context
+
+                groups = context(store, text, before=ctx_n if ctx_b is None else ctx_b,
+                                 after=ctx_n if ctx_a is None else ctx_a, time_from=lo, time_to=hi,
+                                 limit=limit or None)
+                write_context(groups, output)
+                return
             if output in ("raw", "ndjson"):
                 kind, rows = service.stream_search(store, text, time_from=lo, time_to=hi, limit=limit or None,
                                                   chronological=output == "raw")

@@ -29,4 +29,5 @@ def test_searches_name_a_real_failed_trace(tmp_path: Path) -> None:
     trace = tr.rsplit("-", 1)[0]
     assert len(set(re.findall(rf'"tr":"({trace}-[0-9a-f]+)"', text))) > 1, "an action of several requests"
     searches = run._searches(tmp_path)
-    assert any(f"trace_id:{tr}" in " ".join(args) for _, args in searches)
+    assert any(f"tr:{tr}" in " ".join(args) for _, args in searches)
+    assert any(f"trace_id:{trace}" in " ".join(args) for _, args in searches)

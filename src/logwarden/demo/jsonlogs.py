@@ -177,8 +177,15 @@ class _Rx:
                            f',"args":{{"UserName":"{user}","ClientIp":"{ip}","Reason":"Invalid password"}}')
 
     def fatal(self, t: float) -> Iterator[tuple[float, str]]:
+        """The service dies, and its supervisor starts it again (a new process) a minute or so later."""
         yield t, self.line(t, "Fatal", f"ws-{self.rng.hex(8)}-{self.rng.hex(6)}", "Sungero.Reporting.Server.Host",
                            "Application is stopping due to an unhandled exception.", "Service User", f',"ex":{_OOM}')
+        t += self.rng.between(30, 90)
+        self.pid = self.rng.between(1000, 9000)
+        for mt in ("Now listening on: http://[::]:44310", "Application started. Press Ctrl+C to shut down."):
+            t += self.rng.random()
+            yield t, (f'{{"t":"{ts_iso_ms(t, " ")}","pid":{self.pid},"l":"Info","lg":"Microsoft.Hosting.Lifetime",'
+                      f'"mt":"{mt}","v":"{RX_VERSION}","tn":"DirectumRX"}}')
 
 
 _RX_KINDS = ["request", "client", "worker", "nomad", "login_failed", "fatal"]

@@ -57,8 +57,9 @@ def _searches(out: Path) -> list[tuple[str, list[str]]]:
         ("Что предшествовало перезапуску сервера", ["level:fatal", "--output", "raw"]),
         ("Ошибки 5xx на веб-сервере", ["status:>=500 | stats count() by (host)"]),
         ("Directum RX: ошибки и предупреждения по уровням", ["source:directum level:>=warn | stats count() by (level)"]),
-        ("Directum RX: один запрос по его трассе (tr)", [f"trace_id:{tr}", "--output", "raw"]),
-        ("Directum RX: всё действие пользователя по TraceId", [f'"{tr.rsplit("-", 1)[0]}"', "--output", "raw"]),
+        ("Directum RX: один запрос по его трассе (tr)", [f"tr:{tr}", "--output", "raw"]),
+        ("Directum RX: всё действие пользователя по TraceId", [f"trace_id:{tr.rsplit('-', 1)[0]}", "--output", "raw"]),
+        ("Ошибки Zimbra и по три записи вокруг каждой (как grep -C)", ["level:fatal source:zimbra", "-C", "3"]),
         ("Перебор паролей SSH по хостам", ['"Failed password" | stats count() as n by (host) | sort by n desc']),
     ]
 
@@ -124,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         runner.run(f"Загрузить журналы: {source}/ (повторная загрузка ничего не удваивает)", args)
     for title, search in _searches(out):
         runner.run(title, ["search", *search])
+    tr = _failed_trace(out)
+    runner.run("Трасса Directum RX: все запросы одного действия пользователя, по времени",
+               ["trace", tr.rsplit("-", 1)[0]])
+    runner.run("Перезапуски служб и записи перед каждым (что уронило сервер)", ["restarts", "--before", "3"])
     if runner.failed:
         print(f"\n{len(runner.failed)} command(s) failed:", file=sys.stderr)
         for cmd in runner.failed:
