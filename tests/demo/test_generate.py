@@ -29,7 +29,10 @@ EXPECTED = {
     "syslog/syslog": 2500,
     "syslog/rfc5424.log": 1500,
     "app/events.jsonl": 1500,
+    "vkteams/client-logs/ivan.petrov.log": 3620,  # request/response blocks: lines vary, blank lines belong
+    "vkteams/client-logs/olga.smirnova.log": 2601,
 }
+BLOCK_LOGS = ("vkteams/",)  # multi-line blocks with blank lines inside (VK Teams client logs)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +74,7 @@ def test_every_file_present(demo: Path) -> None:
 def test_line_counts(demo: Path, rel: str) -> None:
     lines = read_lines(demo / rel)
     assert len(lines) == EXPECTED[rel]
-    assert all(lines), "no empty lines"
+    assert all(lines) or rel.startswith(BLOCK_LOGS), "no empty lines"
 
 
 def test_zimbra_rotation_is_a_tar_gz_holding_the_dated_log(demo: Path) -> None:

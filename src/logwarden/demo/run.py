@@ -24,7 +24,8 @@ from .generate import CONTENT_VERSION, DEFAULT_SEED, demo_is_current, write_demo
 
 TIMEZONE = "Europe/Moscow"  # the demo servers' wall clock
 # demo sub-directory → the host its logs come from ("" when every line names its host)
-HOSTS = {"zimbra": "mailstore01", "mta": "", "web": "web01", "directum": "rx01", "syslog": "", "app": ""}
+HOSTS = {"zimbra": "mailstore01", "mta": "", "web": "web01", "directum": "rx01", "syslog": "", "app": "",
+         "vkteams": ""}
 
 
 def _failed_trace(out: Path) -> str:
@@ -129,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     runner.run("Трасса Directum RX: все запросы одного действия пользователя, по времени",
                ["trace", tr.rsplit("-", 1)[0]])
     runner.run("Перезапуски служб и записи перед каждым (что уронило сервер)", ["restarts", "--before", "3"])
+    runner.run("VK Teams: входы и сессии клиентов (действия из таблицы методов)",
+               ["search", "category:Сессии | stats count() by (action, user)"])
+    runner.run("VK Teams: запросы, на которые сервер ответил 50000 (истекло время ожидания), с методом и пользователем",
+               ["requests", "--status", "50000"])
+    runner.run("VK Teams: запросы без ответа, ответы без запроса, сбои сети", ["requests", "--orphans"])
     if runner.failed:
         print(f"\n{len(runner.failed)} command(s) failed:", file=sys.stderr)
         for cmd in runner.failed:

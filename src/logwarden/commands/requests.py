@@ -1,0 +1,81 @@
+"""`logwarden requests`: VK Teams client requests paired with their responses, and the orphans."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import click
+
+from logwarden import settings
+
+TABLE_COLUMNS = ["ts", "outcome", "method", "action", "user", "request_id", "latency_s", "http_status", "status",
+                 "meaning"]
+_SECONDS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_seconds(text: str) -> float:
+    """`2s`, `1.5s`, `500ms`, `1m`, or a bare number of seconds."""
+    from logwarden.errors import UsageError
+
+    m = _SECONDS.match(text)
+    if not m:
+        raise UsageError(f"--slower-than {text!r}: give a duration such as 2s, 1.5s, 500ms or 1m")
+    return float(m.group(1)) * _UNIT[(m.group(2) or "s").lower()]
+
+
+@click.command("requests")
+@click.option("--method", default=None, help="only this API method (e.g. getChatInfo)")
+@click.option("--status", default=None, help="only responses with this IM status code (e.g. 50000: timed out)")
+@click.option("--orphans", is_flag=True, help="only requests without a response, responses without a request, "
+              "and network failures")
+@click.option("--slower-than", "slower", default=None, help="only pairs answered later than this (2s, 500ms)")
+@click.option("--from", "start", default=None, help="start time (ISO 8601; zone from --timezone)")
+@click.option("--to", "end", default=None, help="end time, exclusive")
+@click.option("--since", default=None, help="a span back from now: 30m, 2h, 7d")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=0), help="rows to show (0: all)")
+@click.option("--output", type=click.Choice(["table", "json", "ndjson", "csv"]), default="table", show_default=True)
+@click.option("--timezone", default=None, help=settings.TIMEZONE.help)
+@click.pass_obj
+def requests_command(obj: Any, method: str | None, status: str | None, orphans: bool, slower: str | None,
+                     start: str | None, end: str | None, since: str | None, limit: int, output: str,
+                     timezone: str | None) -> None:
+    """VK Teams client requests paired with their responses by reqId: method, action, latency, HTTP and IM
+    status; with --orphans, what stayed unpaired (no response, no request, DNS and other network failures).
+
+    Запросы клиента VK Teams и ответы на них (по reqId): метод, действие, задержка, статусы HTTP и IM;
+    с --orphans — запросы без ответа, ответы без запроса и сбои сети."""
+    from logwarden.cli import _errors
+
+    _errors(_run)(obj, method, status, orphans, slower, start, end, since, limit, output, timezone)
+
+
+def _run(obj: Any, method: str | None, status: str | None, orphans: bool, slower: str | None, start: str | None,
+         end: str | None, since: str | None, limit: int, output: str, timezone: str | None) -> None:
+    from logwarden.cli import _check_zone
+    from logwarden.correlate.requests import pair_requests
+    from logwarden.errors import UsageError
+    from logwarden.output import iso, write_rows
+    from logwarden.timeparse import time_range
+
+    if status is not None and not status.strip().isdigit():
+        raise UsageError(f"--status {status!r}: give an IM status code such as 20000, 40000 or 50000")
+    slower_than = parse_seconds(slower) if slower is not None else None
+    tz = settings.timezone(timezone)
+    _check_zone(tz)
+    lo, hi = time_range(since, start, end, tz)
+    with obj.store("requests") as store:
+        rows = pair_requests(store, method=method, status=status.strip() if status else None, orphans=orphans,
+                             slower_than=slower_than, time_from=lo, time_to=hi, limit=limit or None)
+    for row in rows:
+        row["ts"] = iso(str(row["ts"]))
+    if output == "table":
+        rows = [{k: ("" if row[k] is None else row[k]) for k in TABLE_COLUMNS} for row in rows]
+        write_rows(rows, "rows", output, columns=TABLE_COLUMNS)
+        return
+    write_rows(rows, "rows", output, columns=list(rows[0]) if rows and output == "csv" else None)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(requests_command)
