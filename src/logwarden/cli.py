@@ -99,6 +99,12 @@ def ingest(obj: Context, paths: tuple[str, ...], source: str, host: str, fmt: st
     items = [p for p in expand(list(paths)) if p == "-" or not Path(p).is_relative_to(store_dir)]  # not our own files
     tz = settings.timezone(timezone)
     _check_zone(tz)
+    from logwarden.client import local_server
+
+    if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: it does the work
+        from logwarden.server import cli_bridge
+
+        return cli_bridge.ingest(srv, paths, source, host, fmt, tz, output)
     report = IngestReport()
     total = sum(_size(p) for p in items if p != "-")
     with obj.store("ingest") as store, Progress(total) as progress:
@@ -174,6 +180,12 @@ def search(obj: Context, query: tuple[str, ...], start: str | None, end: str | N
     tz = settings.timezone(timezone)
     _check_zone(tz)
     lo, hi = time_range(since, start, end, tz)
+    from logwarden.client import local_server
+
+    if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: ask it
+        from logwarden.server import cli_bridge
+
+        return cli_bridge.search(srv, text, lo, hi, limit or None, output, timing)
     try:
         with obj.store("search") as store:
             if ctx_n or ctx_a or ctx_b:  # grep -C/-A/-B: the records around each hit, from the same file

@@ -87,7 +87,7 @@ def _first_admin(store: Store, auth: AuthService, password: str) -> None:
     auth.refresh(store)
     if shown:
         _say(f"First start: created user admin with password {password}\n"
-             "  (shown once; change it with POST /api/v1/users/admin or `logwarden user passwd admin`)")
+             "  (shown once; change it with `logwarden user passwd admin`)")
     else:
         _say("First start: created user admin with the password from LOGWARDEN_ADMIN_PASSWORD")
 
