@@ -11,7 +11,7 @@ SNIFF = 256 << 10  # bytes read for detection
 
 
 def sniff(registry: Registry, head: bytes, name: str) -> Detection:
-    text = head.decode("utf-8", "replace")
+    text = head.decode("utf-8", "replace").removeprefix("\ufeff")  # a byte order mark is not text
     lines = text.split("\n")
     if len(head) >= SNIFF:
         lines = lines[:-1]  # the last line may be cut

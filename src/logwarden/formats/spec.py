@@ -26,7 +26,7 @@ LEVEL_MAPS = ("words", "syslog_pri", "http_status", "ranges")
 KNOWN_KEYS = {
     "name", "title", "system", "source", "service", "kind", "extends", "detect", "priority", "filenames",
     "record_start", "regex", "json", "timestamp", "level", "levels", "fields", "samples", "description",
-    "startup", "mask", "tsv",
+    "startup", "mask", "tsv", "continues",
 }
 
 _RE2_OPTIONS = re2.Options()
@@ -79,6 +79,7 @@ class FormatSpec:
     priority: int = 0
     filenames: tuple[str, ...] = ()
     record_start: str = ""
+    continues: str = ""  # a line matching it is continued by the next one (CRI `P`, Docker partial lines)
     ts_from: str = "ts"
     ts_format: str = "best"
     level_from: str = "level"
@@ -221,6 +222,7 @@ def build(data: dict[str, Any], path: Path) -> FormatSpec:
         priority=int(data.get("priority", 0)),
         filenames=tuple(data.get("filenames", ())),
         record_start=data.get("record_start", ""),
+        continues=data.get("continues", ""),
         ts_from=ts.get("from", "ts"),
         ts_format=ts.get("format", "best"),
         level_from=level.get("from", "level"),
@@ -262,7 +264,7 @@ def validate(spec: FormatSpec) -> None:
     for low, high, lvl in spec.level_ranges:
         if lvl not in LEVELS or low > high:
             raise FormatError(f"{where}: level range {low}-{high} = {lvl!r}: need LOW <= HIGH and one of {LEVELS}")
-    for pattern in (spec.regex, spec.detect, spec.record_start):
+    for pattern in (spec.regex, spec.detect, spec.record_start, spec.continues):
         if pattern:
             compile_re2(pattern, where)
     captures = set(spec.captures)

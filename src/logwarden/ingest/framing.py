@@ -30,16 +30,29 @@ def python_pattern(record_start: str) -> re.Pattern[bytes]:
     return re.compile(record_start.encode(), re.MULTILINE)
 
 
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark at the start of a file is not part of its first record
+
+
 class Framer:
-    def __init__(self, record_start: str = "", chunk: int = CHUNK):
+    """`record_start`: lines not matching it continue the record before (stack traces). `continues`: a line
+    matching it is continued by the next line (CRI's `P` flag, a Docker line whose text has no newline)."""
+
+    def __init__(self, record_start: str = "", chunk: int = CHUNK, continues: str = ""):
         self.chunk = chunk
         self.start: re.Pattern[bytes] | None = python_pattern(record_start) if record_start else None
         if self.start is not None:
             self._continuation = re.compile(rb"\n(?!(?:" + self.start.pattern + rb"))", self.start.flags)
             self._starts = re.compile(rb"\n(?=(?:" + self.start.pattern + rb"))", self.start.flags)
+        self.continues: re.Pattern[bytes] | None = None
+        if continues:
+            self.continues = re.compile(rb"^((?:" + continues.encode() + rb")[^\n]*)\n", re.MULTILINE)
 
     def batches(self, stream: BinaryIO) -> Iterator[Batch]:
         pending = b""
+        first = stream.read(len(BOM))
+        skipped = len(first) if first == BOM else 0
+        if not skipped:
+            pending = first
         while True:
             block = stream.read(self.chunk)
             eof = not block
@@ -54,12 +67,27 @@ class Framer:
                     pending = data
                     continue
             head, pending = data[:cut], data[cut:]
-            yield self._frame(head)
+            batch = self._frame(head)
+            batch.consumed += skipped
+            skipped = 0
+            yield batch
             if eof:
                 return
 
     def _cut(self, data: bytes) -> int:
         """End of the last whole record in `data` (0 when there is none yet)."""
+        cut = self._cut_start(data)
+        if self.continues is None:
+            return cut
+        # Not after a line the next one continues: step back over such lines.
+        while cut > 0:
+            line_start = data.rfind(b"\n", 0, cut - 1) + 1
+            if not self.continues.match(data, line_start, cut):
+                return cut
+            cut = line_start
+        return 0 if len(data) < 4 * self.chunk else data.rfind(b"\n") + 1
+
+    def _cut_start(self, data: bytes) -> int:
         last_nl = data.rfind(b"\n")
         if last_nl < 0:
             return 0
@@ -79,10 +107,14 @@ class Framer:
 
     def _frame(self, head: bytes) -> Batch:
         body = head if head.endswith(b"\n") else head + b"\n"
-        if self.start is None:
+        if self.start is None and self.continues is None:
             return Batch(body, len(head), b"")
         sep = next((s for s in SEPARATORS if s not in body), b"")
         if not sep:  # every separator byte occurs in the data: keep lines as records, lose nothing
             return Batch(body, len(head), b"")
-        joined = self._continuation.sub(sep, body[:-1]) + b"\n"
-        return Batch(joined, len(head), sep)
+        joined = body[:-1]
+        if self.continues is not None:  # the last line keeps its newline: nothing after it to continue it
+            joined = self.continues.sub(lambda m: m.group(1) + sep, joined)
+        if self.start is not None:
+            joined = self._continuation.sub(sep, joined)
+        return Batch(joined + b"\n", len(head), sep)

@@ -25,6 +25,7 @@ from logwarden.formats.spec import FormatSpec
 from logwarden.formats.sql import EVENT_COLUMNS, select_sql
 from logwarden.formats.tsv_header import bind as bind_tsv_header
 from logwarden.ingest.framing import Batch, Framer
+from logwarden.ingest.path_rules import PathRules, default_path_rules
 from logwarden.ingest.sources import Input, SkippedInput
 from logwarden.ingest.staging import Stage
 from logwarden.store.chdb_store import Store
@@ -102,8 +103,9 @@ def _head_hash(head: bytes) -> str:
 
 class Ingestor:
     def __init__(self, store: Store, registry: Registry, options: IngestOptions,
-                 progress: Callable[[int], None] | None = None):
+                 progress: Callable[[int], None] | None = None, path_rules: PathRules | None = None):
         self.store, self.registry, self.options = store, registry, options
+        self.path_rules = path_rules or default_path_rules()  # what a file's path says (data/path_rules.toml)
         self.progress = progress or (lambda n: None)
 
     # -- one input ---------------------------------------------------------------------------------
@@ -149,6 +151,9 @@ class Ingestor:
     def _choose(self, item: Input, head: bytes) -> FormatSpec | None:
         if self.options.format not in ("auto", ""):
             return self.registry.get(self.options.format)
+        by_path = self.path_rules.match(item.origin).format
+        if by_path in self.registry.formats:
+            return self.registry.formats[by_path]
         return sniff(self.registry, head, item.name or item.origin).spec
 
     def _prior(self, origin: str, head: bytes) -> _Prior | None:
@@ -180,7 +185,7 @@ class Ingestor:
                        offset: int, seq: int, result: FileResult, prior: _Prior | None) -> None:
         batch_id = self.store.new_batch_id()
         self._book(item, batch_id, "pending", head, offset, seq, result)
-        framer = Framer(spec.record_start if spec else "")
+        framer = Framer(spec.record_start if spec else "", continues=spec.continues if spec else "")
         try:
             for batch in framer.batches(stream):
                 records, unparsed = self._load(batch, spec, item, batch_id, seq)
@@ -222,17 +227,19 @@ class Ingestor:
     def _load(self, batch: Batch, spec: FormatSpec | None, item: Input, batch_id: int, seq0: int) -> tuple[int, int]:
         """Stage one batch and parse it into events in one statement; returns (records, unparsed)."""
         ref = datetime.fromtimestamp(item.mtime or time.time(), UTC).replace(tzinfo=None)
+        path = self.path_rules.match(item.origin)
         params = {
             "origin": item.origin,
-            "source": self.options.source or (spec.source if spec else ""),
-            "host": self.options.host,
+            "source": self.options.source or path.source or (spec.source if spec else ""),
+            "host": self.options.host or path.host,
             "batch": batch_id,
             "ref_ts": ref.strftime("%Y-%m-%d %H:%M:%S.%f"),
             "tz": self.options.timezone,
             "sep": batch.sep.decode() if batch.sep else "\x1e",
         }
         with Stage(self.store, batch.data, seq0) as stage:
-            select, fparams = select_sql(spec, stage.source, multiline=bool(batch.sep))
+            select, fparams = select_sql(spec, stage.source, multiline=bool(batch.sep), service=path.service,
+                                         const_fields=path.fields)
             # No short-circuit `if`: it would run the capture regex again inside each branch.
             self.store.execute(
                 f"INSERT INTO {DB}.events ({EVENT_COLUMNS}) {select} "
