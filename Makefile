@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 DEMO    ?= demo-data
 export LOGWARDEN_DATA_DIR ?= $(CURDIR)/$(DEMO)/store
 
-.PHONY: help venv run demo test lint bench bench-tools clean
+.PHONY: help venv run serve demo test test-deps lint bench bench-tools clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,8 +21,16 @@ venv: $(BIN)/logwarden  ## create .venv and install logwarden with its dev tools
 run: venv  ## generate the demo logs, ingest them and run a few searches
 	@$(BIN)/python -m logwarden.demo.run --out $(DEMO)
 
-test: venv  ## run the test suite
+test: venv test-deps  ## run the test suite
 	$(BIN)/pytest
+
+test-deps:  ## install what the server tests drive (rsyslog, util-linux logger) when missing
+	@command -v rsyslogd >/dev/null && command -v logger >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+	    $$(command -v rsyslogd >/dev/null || echo rsyslog) $$(command -v logger >/dev/null || echo bsdutils))
+
+serve: venv  ## run the server on the data directory (LOGWARDEN_DATA_DIR; http://127.0.0.1:8080)
+	$(BIN)/logwarden serve
 
 lint: venv  ## ruff over the code
 	$(BIN)/ruff check src tests bench

@@ -1,0 +1,129 @@
+"""Syslog over UDP and TCP, sent by real clients: util-linux `logger` and rsyslog forwarding to the server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from server_helpers import Server
+
+pytestmark = pytest.mark.skipif(shutil.which("logger") is None, reason="util-linux logger missing (make test-deps)")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(tmp_path_factory.mktemp("syslog") / "data").start()
+    yield srv
+    assert srv.stop() == 0, srv.output()
+
+
+def _wait_for(server: Server, query: str, n: int = 1, timeout: float = 30.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = server.search(query)
+        if len(rows) >= n or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.2)
+
+
+# (logger options, message, expected format, fields expected on the event)
+LOGGER_CASES = [
+    (["--tcp"], "tcp rfc5424 default framing", "syslog_rfc5424", {"service": "lwtest", "level": "notice"}),
+    (["--tcp", "--rfc3164"], "tcp rfc3164 newline framing", "syslog_rfc3164", {"service": "lwtest"}),
+    (["--tcp", "--octet-count"], "tcp rfc5424 octet counted", "syslog_rfc5424", {"service": "lwtest"}),
+    (["--tcp", "--rfc3164", "--octet-count", "-p", "auth.err"], "tcp rfc3164 octet counted", "syslog_rfc3164",
+     {"level": "error", "facility": "auth"}),
+    (["--udp"], "udp rfc5424 datagram", "syslog_rfc5424", {"service": "lwtest"}),
+    (["--udp", "--rfc3164", "-p", "mail.warning"], "udp rfc3164 datagram", "syslog_rfc3164",
+     {"level": "warn", "facility": "mail"}),
+]
+
+
+@pytest.mark.parametrize(("options", "message", "fmt", "expect"), LOGGER_CASES, ids=[c[1] for c in LOGGER_CASES])
+def test_logger(server: Server, options: list[str], message: str, fmt: str, expect: dict[str, str]) -> None:
+    port = server.tcp_port if "--tcp" in options else server.udp_port
+    subprocess.run(["logger", *options, "--server", "127.0.0.1", "--port", str(port), "-t", "lwtest", message],
+                   check=True, timeout=30)
+    rows = _wait_for(server, f'"{message}"')
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert row["format"] == fmt
+    assert row["raw"].endswith(message)
+    assert row["origin"].startswith("syslog-tcp://127.0.0.1" if "--tcp" in options else "syslog-udp://127.0.0.1")
+    for key, value in expect.items():
+        assert row[key] == value, (key, row)
+
+
+def test_octet_counted_multiline_record(server: Server) -> None:
+    """A framed record may hold newlines (a stack trace): it stays one event with its newlines."""
+    msgs = ["<11>1 2026-03-01T10:00:00Z app01 java 7 - - boom\n\tat a.B(C.java:1)\n\tat d.E(F.java:2)",
+            "<14>1 2026-03-01T10:00:01Z app01 java 7 - - after the trace"]
+    frames = b"".join(f"{len(m.encode())} {m}".encode() for m in msgs)
+    with socket.create_connection(("127.0.0.1", server.tcp_port)) as s:
+        s.sendall(frames)
+    rows = _wait_for(server, "host:app01", 2)
+    by_ts = sorted(rows, key=lambda r: r["ts"])
+    assert [r["raw"] for r in by_ts] == msgs
+    assert by_ts[0]["level"] == "error"
+    assert by_ts[1]["seq"] == by_ts[0]["seq"] + 1
+
+
+def test_tcp_split_across_packets(server: Server) -> None:
+    """Records cut anywhere by TCP segments are put back together; the last one needs no newline."""
+    lines = [f"<13>Mar  1 10:00:0{i} splithost prog[{i}]: piece {i} of the stream" for i in range(5)]
+    data = ("\n".join(lines)).encode()
+    with socket.create_connection(("127.0.0.1", server.tcp_port)) as s:
+        for cut in range(0, len(data), 37):
+            s.sendall(data[cut:cut + 37])
+            time.sleep(0.005)
+    rows = _wait_for(server, "host:splithost", 5)
+    assert sorted(r["raw"] for r in rows) == sorted(lines)
+
+
+RSYSLOG_CONF = """
+global(workDirectory="{work}")
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="{in_port}")
+*.* action(type="omfwd" target="127.0.0.1" port="{out_port}" protocol="tcp"
+           queue.type="LinkedList" action.resumeRetryCount="-1")
+"""
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(shutil.which("rsyslogd") is None, reason="rsyslog missing (make test-deps)")
+def test_rsyslog_forwarding(server: Server, tmp_path: Path) -> None:
+    """A real rsyslog relays with `*.* @@server:port` (TCP), as in the Zimbra central-logging setup."""
+    in_port = _free_udp_port()
+    conf = tmp_path / "rsyslog.conf"
+    conf.write_text(RSYSLOG_CONF.format(work=tmp_path, in_port=in_port, out_port=server.tcp_port))
+    rsyslogd = shutil.which("rsyslogd")
+    proc = subprocess.Popen([str(rsyslogd), "-n", "-f", str(conf), "-i", str(tmp_path / "rsyslogd.pid")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(1.0)
+        lines = [("zimbra", "mail.info", "relay: authentication failed for [olga@corp.ru], invalid password"),
+                 ("postfix/smtpd", "mail.info", "connect from unknown[203.0.113.9]"),
+                 ("sshd", "auth.warning", "Failed password for root from 203.0.113.7 port 2222 ssh2")]
+        for tag, prio, msg in lines:
+            subprocess.run(["logger", "--udp", "--rfc3164", "--server", "127.0.0.1", "--port", str(in_port),
+                            "-t", tag, "-p", prio, msg], check=True, timeout=30)
+        rows = _wait_for(server, '"203.0.113" OR "olga@corp.ru"', 3)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert len(rows) == 3, rows
+    services = {r["service"] for r in rows}
+    assert {"zimbra", "postfix/smtpd", "sshd"} <= services, rows
+    assert all(r["origin"] == "syslog-tcp://127.0.0.1" for r in rows)
+    sshd = next(r for r in rows if r["service"] == "sshd")
+    assert sshd["level"] == "warn" and sshd["facility"] == "auth"
