@@ -20,7 +20,7 @@ from pathlib import Path
 
 import logwarden
 
-from .generate import CONTENT_VERSION, DEFAULT_SEED, demo_is_current, write_demo
+from .generate import CONTENT_VERSION, DEFAULT_SEED, PLANTED_QUEUE_ID, demo_is_current, write_demo
 
 TIMEZONE = "Europe/Moscow"  # the demo servers' wall clock
 # demo sub-directory → the host its logs come from ("" when every line names its host)
@@ -129,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     tr = _failed_trace(out)
     runner.run("Трасса Directum RX: все запросы одного действия пользователя, по времени",
                ["trace", tr.rsplit("-", 1)[0]])
+    runner.run("Путь одного письма: клиент, контент-фильтр (новый queue id), доставка в ящик",
+               ["mail", "--queue-id", PLANTED_QUEUE_ID])
     runner.run("Перезапуски служб и записи перед каждым (что уронило сервер)", ["restarts", "--before", "3"])
     runner.run("VK Teams: входы и сессии клиентов (действия из таблицы методов)",
                ["search", "category:Сессии | stats count() by (action, user)"])
