@@ -9,8 +9,7 @@ import click
 
 from logwarden import settings
 
-TABLE_COLUMNS = ["ts", "outcome", "method", "action", "user", "request_id", "latency_s", "http_status", "status",
-                 "meaning"]
+TABLE_COLUMNS = ["ts", "outcome", "method", "status", "latency_s", "user", "meaning", "request_id", "action"]
 _SECONDS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -71,10 +70,32 @@ def _run(obj: Any, method: str | None, status: str | None, orphans: bool, slower
     for row in rows:
         row["ts"] = iso(str(row["ts"]))
     if output == "table":
-        rows = [{k: ("" if row[k] is None else row[k]) for k in TABLE_COLUMNS} for row in rows]
-        write_rows(rows, "rows", output, columns=TABLE_COLUMNS)
+        _table(rows)
         return
     write_rows(rows, "rows", output, columns=list(rows[0]) if rows and output == "csv" else None)
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    """The short columns keep their width (up to a cap); the action takes what is left."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    cells = [{k: "" if row[k] is None else str(row[k]) for k in TABLE_COLUMNS} for row in rows]
+    for cell in cells:  # whole seconds: the client log's times have no fraction
+        cell["ts"] = cell["ts"].replace(".000000Z", "Z")
+    table = Table(show_edge=False, pad_edge=False, expand=True)
+    for key in TABLE_COLUMNS[:-1]:
+        width = max([len(key)] + [len(c[key]) for c in cells])
+        table.add_column(key, no_wrap=True, overflow="ellipsis", min_width=min(width, _CAPS.get(key, 24)))
+    table.add_column(TABLE_COLUMNS[-1], no_wrap=True, overflow="ellipsis", ratio=1)
+    for cell in cells:
+        table.add_row(*(Text(cell[k]) for k in TABLE_COLUMNS))
+    Console(soft_wrap=False, highlight=False).print(table)
+
+
+_CAPS = {"ts": 20, "outcome": 13, "method": 16, "user": 22, "request_id": 16, "latency_s": 9, "status": 6,
+         "meaning": 18}
 
 
 def register(cli: click.Group) -> None:
