@@ -10,7 +10,8 @@ each proven by a sample. The engine matches them, per format, in one pass:
 
 A service writes several start-up lines as it comes up; start-up records of one origin less than `GAP_S`
 seconds after the previous one are one start (window functions over (origin, seq)). The `before` records
-preceding each start come from `context.fetch` over (origin, seq). `cause` points at the most severe of them
+preceding each start come from `context.fetch` over (origin, seq); they never reach back past the previous
+start-up line of the same origin (those belong to the run before, whose own start is listed). `cause` points at the most severe of them
 (the latest at that level) — usually the FATAL or the stack trace that brought the service down.
 """
 
@@ -52,6 +53,7 @@ def restarts_sql(patterns: dict[str, str], service: bool, time_from: bool, time_
     # A start is the first start-up record of its origin, or one more than GAP_S after the previous one.
     starts = (
         f"SELECT *, lagInFrame(ts, 1, toDateTime64(0, 6, 'UTC')) OVER w AS prev_ts, "
+        "lagInFrame(seq, 1, 0) OVER w AS prev_seq, "
         f"row_number() OVER w AS n FROM ({hits}) "
         "WINDOW w AS (PARTITION BY origin ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
     )
@@ -59,7 +61,7 @@ def restarts_sql(patterns: dict[str, str], service: bool, time_from: bool, time_
     if service:
         outer.append("(service = {svc:String} OR source = {svc:String} OR format = {svc:String} "
                      "OR positionCaseInsensitiveUTF8(raw, {svc:String}) > 0)")
-    sql = (f"SELECT {EVENT_SELECT} FROM ({starts}) WHERE {' AND '.join(outer)} "
+    sql = (f"SELECT {EVENT_SELECT}, if(n = 1, 0, prev_seq + 1) AS floor_seq FROM ({starts}) WHERE {' AND '.join(outer)} "
            "ORDER BY ts, origin, seq")
     return sql, params
 
@@ -98,8 +100,8 @@ def restarts(store: Store, *, service: str | None = None, before: int = 5, time_
     starts = store.rows(sql, params)
     groups = {}
     if before:
-        wanted = [Group(s["origin"], max(0, int(s["seq"]) - before), int(s["seq"]) - 1)
-                  for s in starts if int(s["seq"]) > 0]
+        wanted = [Group(s["origin"], max(int(s["floor_seq"]), int(s["seq"]) - before), int(s["seq"]) - 1)
+                  for s in starts if int(s["seq"]) > int(s["floor_seq"])]
         groups = {(g.origin, g.last + 1): g for g in fetch(store, wanted)}
     out = []
     for s in starts:
@@ -107,5 +109,6 @@ def restarts(store: Store, *, service: str | None = None, before: int = 5, time_
         prior = g.records if g else []
         for r in prior:
             r.pop("hit", None)
+        s.pop("floor_seq", None)
         out.append({**s, "before": prior, "cause": _cause(prior)})
     return out
