@@ -76,6 +76,11 @@ def open_inputs(item: str | Path) -> Iterator[Input | SkippedInput]:
         if path.name.endswith(TAR_SUFFIXES):
             yield from _tar_members(path, st)
             return
+        if path.suffix.lower() == ".xlsx":  # a spreadsheet export: each sheet's rows as JSON lines (xlsx.py)
+            from logwarden.ingest.xlsx import xlsx_inputs
+
+            yield from xlsx_inputs(path, st)
+            return
         raw = path.open("rb")
     except PermissionError:
         yield SkippedInput(origin, "permission denied (run as a user who can read it)")
