@@ -76,7 +76,10 @@ class Server:
         return int(str(self.info["syslog_udp"]).rsplit(":", 1)[1])
 
     # -- client ----------------------------------------------------------------------------------
-    def client(self, auth: Any = ADMIN) -> httpx.Client:
+    def client(self, auth: Any = None) -> httpx.Client:
+        """A client as `auth`: (user, password), a token, or None for the local credential file's token."""
+        if auth is None:
+            auth = (self.data_dir / "server" / "credential").read_text().strip()
         if isinstance(auth, str):
             return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {auth}"}, timeout=60)
         return httpx.Client(base_url=self.url, auth=auth, timeout=60)
