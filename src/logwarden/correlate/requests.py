@@ -1,18 +1,20 @@
 """VK Teams client requests paired with their responses, and what stayed unpaired.
 
 The client log (format `vkteams_client`) holds one record per request, per response and per network
-failure. Pairing runs in the engine, per log file (`origin`):
+failure. Pairing runs in the engine, per log file (`origin`), with window functions only (no joins):
 
-- a response pairs with the nearest request before it that carries the same reqId (an ASOF join on
-  `seq`), so a reqId sent twice (a retry after a timeout) pairs each answer with its own attempt;
-- a response without a reqId (a status line and a short body, as in the vendor's example 1) pairs with the
-  record right before it when that is a request;
-- a network failure (`curl_easy_perform result is 6 (Couldn't resolve host name)`) takes the request right
-  before it, when that one got no answer: the failure is what happened to it.
+- a response pairs with the record right before it among the records of its reqId, when that is a request;
+  so a reqId sent twice (a retry after a timeout) pairs each answer with the attempt it follows, and a
+  second answer to one request is listed as a response without a request;
+- a response without a reqId (a status line and a short body, as in the vendor's example 1) takes the reqId
+  of the record right before it when that is a request;
+- a network failure (`curl_easy_perform result is 6 (Couldn't resolve host name)`) right after a request
+  that got no answer is what became of that request: one row.
 
-Rows (`outcome`): `answered` (a request and its response, whatever the status), `no_response`, `no_request` (a response whose request is
-not in the store, e.g. in a rotated file), `network_error`. Latency is the response's time minus the
-request's, in seconds (the client log's times are whole seconds: the response's `ts`, the reqId's Unix time).
+Rows (`outcome`): `answered` (a request and its response, whatever the status), `no_response`,
+`no_request` (a response whose request is not in the store, e.g. in a rotated file), `network_error`.
+Latency is the response's time minus the request's, in seconds (the client log's times are whole seconds:
+the response's `ts`, the reqId's Unix time).
 """
 
 from __future__ import annotations
@@ -28,58 +30,70 @@ OUTCOMES = ("answered", "no_response", "no_request", "network_error")
 COLUMNS = ("ts", "outcome", "method", "action", "category", "user", "request_id", "latency_s", "http_status",
            "status", "meaning", "meaning_ru", "error", "origin", "request_seq", "response_seq")
 
+# One pass of window functions per step, no joins: each record reads its neighbours (PARTITION BY origin,
+# ORDER BY seq), then its neighbours among the records of its reqId (PARTITION BY origin, erid).
 _BASE = f"""
 SELECT origin, seq, ts, ts_inferred, fields['kind'] AS kind, request_id AS rid, fields['api_method'] AS method,
        fields['action'] AS action, fields['category'] AS category, user, status,
        fields['http_status'] AS http_status, fields['status_text'] AS status_text,
-       fields['status_text_ru'] AS status_text_ru, fields['reason'] AS reason, fields['error'] AS error,
-       fields['http_host'] AS http_host,
-       lagInFrame(fields['kind']) OVER w AS prev_kind, lagInFrame(request_id) OVER w AS prev_rid,
-       lagInFrame(seq) OVER w AS prev_seq
+       fields['status_text_ru'] AS status_text_ru, fields['reason'] AS reason, fields['error'] AS error
 FROM {DB}.events
 WHERE format = {{fmt:String}}
-WINDOW w AS (PARTITION BY origin ORDER BY seq ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
 """
 
-# Responses with the reqId they answer: their own, else (no reqId) the request right before them.
-_RESP = """
-SELECT *, multiIf(rid != '', rid, prev_kind = 'request', prev_rid, '\\0none') AS erid
-FROM base WHERE kind = 'response'
+# erid: the reqId a record belongs to; a response without one takes the request's right before it (else a
+# partition of its own); a failure is alone.
+_BY_ID = f"""
+SELECT *, multiIf(kind = 'error', concat('\\0e', toString(seq)),
+                  kind = 'response' AND rid = '',
+                  if(lagInFrame(kind) OVER wo = 'request', lagInFrame(rid) OVER wo, concat('\\0r', toString(seq))),
+                  rid) AS erid
+FROM ({_BASE})
+WINDOW wo AS (PARTITION BY origin ORDER BY seq ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
 """
 
-_PAIRS = """
-SELECT s.origin AS origin, s.seq AS s_seq, s.ts AS s_ts, s.ts_inferred AS s_inf, s.method AS s_method,
-       s.action AS s_action, s.category AS s_category, s.rid AS s_rid, s.http_status AS http_status,
-       s.status AS status, s.status_text AS status_text, s.status_text_ru AS status_text_ru, s.reason AS reason,
-       r.seq AS r_seq, r.ts AS r_ts, r.ts_inferred AS r_inf, r.method AS r_method, r.action AS r_action,
-       r.category AS r_category, r.user AS r_user, r.rid AS r_rid
-FROM resp AS s ASOF LEFT JOIN req AS r ON s.origin = r.origin AND s.erid = r.rid AND s.seq > r.seq
+# A response pairs with the record before it among its reqId's when that is a request; a request is answered
+# when the record after it is a response (a reqId sent twice: each attempt with the answer that follows it).
+_PAIRED = f"""
+SELECT *, lagInFrame(kind) OVER wp AS p_kind, lagInFrame(seq) OVER wp AS p_seq, lagInFrame(ts) OVER wp AS p_ts,
+       lagInFrame(ts_inferred) OVER wp AS p_inf, lagInFrame(method) OVER wp AS p_method,
+       lagInFrame(action) OVER wp AS p_action, lagInFrame(category) OVER wp AS p_category,
+       lagInFrame(user) OVER wp AS p_user, lagInFrame(rid) OVER wp AS p_rid,
+       leadInFrame(kind) OVER wp AS n_kind
+FROM ({_BY_ID})
+WINDOW wp AS (PARTITION BY origin, erid ORDER BY seq ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)
 """
 
-_ROWS = """
-SELECT ifNull(r_ts, s_ts) AS ts,
-       if(r_seq IS NULL, 'no_request', 'answered') AS outcome,
-       if(ifNull(r_method, '') != '', r_method, s_method) AS method,
-       if(ifNull(r_action, '') != '', r_action, s_action) AS action,
-       if(ifNull(r_category, '') != '', r_category, s_category) AS category,
-       ifNull(r_user, '') AS user,
-       if(s_rid != '', s_rid, ifNull(r_rid, '')) AS request_id,
-       if(r_seq IS NULL OR r_inf OR s_inf, NULL, dateDiff('millisecond', r_ts, s_ts) / 1000) AS latency_s,
-       http_status, status,
-       if(reason != '', reason, status_text) AS meaning, status_text_ru AS meaning_ru, '' AS error,
-       origin, r_seq AS request_seq, s_seq AS response_seq
-FROM pairs
-UNION ALL
-SELECT r.ts, if(e.seq IS NULL, 'no_response', 'network_error'), r.method, r.action, r.category, r.user, r.rid,
-       NULL, '', '', if(e.seq IS NULL, '', e.error), '', ifNull(e.error, ''), r.origin, r.seq, e.seq
-FROM (SELECT * FROM req WHERE (origin, seq) NOT IN (SELECT origin, assumeNotNull(r_seq) FROM pairs
-      WHERE r_seq IS NOT NULL)) AS r
-LEFT JOIN (SELECT * FROM base WHERE kind = 'error' AND prev_kind = 'request') AS e
-  ON r.origin = e.origin AND r.seq = e.prev_seq
-UNION ALL
-SELECT e.ts, 'network_error', '', '', '', '', '', NULL, '', '', e.error, '', e.error, e.origin, NULL, e.seq
-FROM base AS e WHERE e.kind = 'error' AND NOT (e.prev_kind = 'request'
-  AND (e.origin, e.prev_seq) NOT IN (SELECT origin, assumeNotNull(r_seq) FROM pairs WHERE r_seq IS NOT NULL))
+# A failure right after an unanswered request is what became of it.
+_NEAR = f"""
+SELECT *, kind = 'request' AND n_kind != 'response' AS unanswered,
+       leadInFrame(kind) OVER wo AS next_kind, leadInFrame(error) OVER wo AS next_error,
+       leadInFrame(seq) OVER wo AS next_seq, lagInFrame(unanswered) OVER wo AS after_unanswered
+FROM ({_PAIRED})
+WINDOW wo AS (PARTITION BY origin ORDER BY seq ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)
+"""
+
+_ROWS = f"""
+SELECT if(kind = 'response' AND p_kind = 'request', p_ts, ts) AS o_ts,
+       multiIf(kind = 'response', if(p_kind = 'request', 'answered', 'no_request'),
+               kind = 'request', if(next_kind = 'error', 'network_error', 'no_response'), 'network_error') AS o_outcome,
+       if(kind = 'response' AND p_kind = 'request' AND p_method != '', p_method, method) AS o_method,
+       if(kind = 'response' AND p_kind = 'request' AND p_action != '', p_action, action) AS o_action,
+       if(kind = 'response' AND p_kind = 'request' AND p_category != '', p_category, category) AS o_category,
+       multiIf(kind = 'response', if(p_kind = 'request', p_user, ''), kind = 'request', user, '') AS o_user,
+       if(kind = 'response' AND rid = '' AND p_kind = 'request', p_rid, rid) AS o_request_id,
+       if(kind = 'response' AND p_kind = 'request' AND NOT p_inf AND NOT ts_inferred,
+          dateDiff('millisecond', p_ts, ts) / 1000, NULL) AS o_latency_s,
+       if(kind = 'response', http_status, '') AS o_http_status, if(kind = 'response', status, '') AS o_status,
+       multiIf(kind = 'response', if(reason != '', reason, status_text),
+               kind = 'request', if(next_kind = 'error', next_error, ''), error) AS o_meaning,
+       if(kind = 'response', status_text_ru, '') AS o_meaning_ru,
+       multiIf(kind = 'request', if(next_kind = 'error', next_error, ''), error) AS o_error,
+       origin AS o_origin,
+       multiIf(kind = 'response', if(p_kind = 'request', p_seq, NULL), kind = 'request', seq, NULL) AS o_request_seq,
+       multiIf(kind = 'request', if(next_kind = 'error', next_seq, NULL), seq) AS o_response_seq
+FROM ({_NEAR})
+WHERE kind = 'response' OR (kind = 'request' AND unanswered) OR (kind = 'error' AND NOT after_unanswered)
 """
 
 
@@ -98,13 +112,11 @@ def requests_sql(*, method: str | None, status: str | None, orphans: bool, slowe
         where.append("ts >= {t0:DateTime64(6, 'UTC')}")
     if time_to is not None:
         where.append("ts < {t1:DateTime64(6, 'UTC')}")
-    sql = (f"WITH base AS ({_BASE}), req AS (SELECT * FROM base WHERE kind = 'request'), resp AS ({_RESP}), "
-           f"pairs AS ({_PAIRS}) "
-           f"SELECT * FROM ({_ROWS}) {'WHERE ' + ' AND '.join(where) if where else ''} "
+    # The inner query names its outputs o_*: its own columns (ts, method…) must not be shadowed by them.
+    outputs = ", ".join(f"o_{c} AS {c}" for c in COLUMNS)
+    sql = (f"SELECT {outputs} FROM ({_ROWS}) {'WHERE ' + ' AND '.join(where) if where else ''} "
            "ORDER BY ts, origin, ifNull(request_seq, response_seq)")
-    if limit:
-        sql += " LIMIT {lim:UInt64}"
-    return sql + " SETTINGS join_use_nulls = 1"
+    return sql + (" LIMIT {lim:UInt64}" if limit else "")
 
 
 def pair_requests(store: Store, *, method: str | None = None, status: str | int | None = None,
