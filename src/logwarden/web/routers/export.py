@@ -1,0 +1,49 @@
+"""`GET /api/v1/export?q=…&_format=ndjson|csv|xlsx`: a whole search as a download, with no row cap.
+
+The rows stream from the engine (external sort past a bound, see `export.stream`) through the format's
+writer to the client; memory stays flat however many rows there are (bench/export_memory.py). The engine
+is held while the export runs, so ingest batches wait for it (they are queued, not lost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import StreamingResponse
+
+from logwarden.export import EXPORTERS, export_columns
+from logwarden.export.stream import export_query, export_rows
+from logwarden.store.chdb_store import Store
+from logwarden.web.routers._params import SearchDep, guarded
+
+router = APIRouter(prefix="/api/v1", tags=["export"])
+
+
+def _chunks(store: Store, cq: Any, fmt: str) -> Iterator[bytes]:
+    exporter = EXPORTERS[fmt]
+    return exporter.write(export_rows(store, cq), export_columns(cq.kind, cq.columns))
+
+
+@router.get("/export", response_class=StreamingResponse,
+            responses={200: {"content": {e.media_type.split(";")[0]: {} for e in EXPORTERS.values()},
+                             "description": "the search as a file"}})
+async def export(s: SearchDep,
+                 fmt: str = Query("ndjson", alias="_format", description="ndjson, csv or xlsx")) -> StreamingResponse:
+    """Every row of the search (newest first, or as the query sorts) as NDJSON, CSV (UTF-8 with BOM) or
+    XLSX. Plain events get the columns ts … status, raw, and `fields` (the extracted fields as JSON)."""
+    if fmt not in EXPORTERS:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            detail=f"unknown export format {fmt!r}; use one of {', '.join(EXPORTERS)}")
+    cq = await guarded(_compile(s))
+    exporter = EXPORTERS[fmt]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    headers = {"Content-Disposition": f'attachment; filename="logwarden-{stamp}.{exporter.suffix}"',
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+    return StreamingResponse(s.state.stream(_chunks, cq, fmt), media_type=exporter.media_type, headers=headers)
+
+
+async def _compile(s: Any) -> Any:
+    return export_query(s.q, time_from=s.time_from, time_to=s.time_to, extra_where=s.where)
