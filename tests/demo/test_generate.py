@@ -31,6 +31,17 @@ EXPECTED = {
     "app/events.jsonl": 1500,
     "vkteams/client-logs/ivan.petrov.log": 3620,  # request/response blocks: lines vary, blank lines belong
     "vkteams/client-logs/olga.smirnova.log": 2601,
+    "cdn/cdn_access.tsv": 3001,  # a header line, then the requests
+    "cdn/cdn_access.2026-03-01.tsv.gz": 1501,
+    "portal/auth_log.xlsx": 466,  # .xlsx: the rows of its sheet, read as ingest reads them
+    "portal/actions_log.xlsx": 120,
+    "portal/password_import_log.xlsx": 37,
+    "portal/impersonation_log.xlsx": 31,
+    "portal/errors_log.xlsx": 60,
+    "portal/users_log.xlsx": 40,
+    "portal/services_log.xlsx": 30,
+    "portal/webhooks_log.xlsx": 50,
+    "portal/points_log.jsonl": 20,
 }
 BLOCK_LOGS = ("vkteams/",)  # multi-line blocks with blank lines inside (VK Teams client logs)
 
@@ -51,6 +62,10 @@ def read_lines(path: Path) -> list[str]:
             data = member.read()
     elif path.suffix == ".gz":
         data = gzip.decompress(path.read_bytes())
+    elif path.suffix == ".xlsx":  # a journal export: its rows as the JSON lines ingest makes of them
+        from logwarden.ingest.xlsx import xlsx_inputs
+
+        data = b"".join(inp.stream.read() for inp in xlsx_inputs(path, path.stat()))  # type: ignore[union-attr]
     else:
         data = path.read_bytes()
     text = data.decode("utf-8")

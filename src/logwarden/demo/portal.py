@@ -212,9 +212,11 @@ def journal_rows(rng: Rng, journal: str, start: float, end: float, n: int | None
     counts up with time."""
     n = n or _COUNTS[journal]
     pace = Pace(rng, start, end, n)
+    ticks = [pace.tick() for _ in range(n)]
+    stretch = (end - start) / max(ticks[-1] - start, 1.0)  # a short journal's pace may run past the end
     rows: list[Row] = []
-    for k in range(n):
-        t = pace.tick()
+    for k, tick in enumerate(ticks):
+        t = start + (tick - start) * min(1.0, stretch)
         if journal == "auth" and k % 60 == 30:
             _guessing(rng, t, rows)
         else:
@@ -256,3 +258,19 @@ def jsonl_lines(journal: str, rows: list[Row]) -> Iterator[str]:
     titles = JOURNALS[journal][2]
     for row in rows:
         yield row_json(titles, row)
+
+
+def write_portal(out: Path, rng: Rng, start: float, end: float, scale: int = 1) -> list[Path]:
+    """The demo's exports: one .xlsx per journal, and the points journal (which the portal does not export) as
+    JSON lines."""
+    files = []
+    for journal, (stem, _, _) in JOURNALS.items():
+        rows = journal_rows(rng, journal, start, end, _COUNTS[journal] * scale)
+        if journal == "points":
+            path = out / f"{stem}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(line + "\n" for line in jsonl_lines(journal, rows)), encoding="utf-8")
+            files.append(path)
+        else:
+            files.append(write_xlsx(out / f"{stem}.xlsx", journal, rows))
+    return files

@@ -27,6 +27,7 @@ TIMEZONE = "Europe/Moscow"  # the demo servers' wall clock
 HOSTS = {"zimbra": "mailstore01", "mta": "", "web": "web01", "directum": "rx01", "syslog": "", "app": "",
          "vkteams": ""}
 
+HOSTS |= {"cdn": "", "portal": ""}  # CDN access logs and the portal's journal exports: no host to name
 
 def _failed_trace(out: Path) -> str:
     """``tr`` of a failed Directum web request that is part of a multi-request action (the data is fixed)."""
@@ -62,6 +63,12 @@ def _searches(out: Path) -> list[tuple[str, list[str]]]:
         ("Directum RX: всё действие пользователя по TraceId", [f"trace_id:{tr.rsplit('-', 1)[0]}", "--output", "raw"]),
         ("Ошибки Zimbra и по три записи вокруг каждой (как grep -C)", ["level:fatal source:zimbra", "-C", "3"]),
         ("Перебор паролей SSH по хостам", ['"Failed password" | stats count() as n by (host) | sort by n desc']),
+        ("CDN: ответы 5xx по услугам и последнему ответу ориджина",
+         ["source:cdn status:>=500 | stats count() as n by (service, upstream_status_last) | sort by n desc"]),
+        ("Портал: неуспешные входы по IP-адресам",
+         ["source:portal service:auth status:failure | stats count() as n by (client_ip) | sort by n desc | limit 5"]),
+        ("Портал: действия администратора под маскировкой (пароль в данных замаскирован)",
+         ['service:impersonation method:POST path:~"password"', "--limit", "2", "--output", "raw"]),
     ]
 
 
