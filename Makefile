@@ -24,10 +24,12 @@ run: venv  ## generate the demo logs, ingest them and run a few searches
 test: venv test-deps  ## run the test suite
 	$(BIN)/pytest
 
-test-deps:  ## install what the server tests drive (rsyslog, util-linux logger) when missing
+test-deps:  ## install what the server and UI tests drive (rsyslog, logger, chromium) when missing
 	@command -v rsyslogd >/dev/null && command -v logger >/dev/null || \
 	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
 	    $$(command -v rsyslogd >/dev/null || echo rsyslog) $$(command -v logger >/dev/null || echo bsdutils))
+	@test -x /usr/bin/chromium || \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)  # the web UI's e2e tests
 
 serve: venv  ## run the server on the data directory (LOGWARDEN_DATA_DIR; http://127.0.0.1:8080)
 	$(BIN)/logwarden serve
