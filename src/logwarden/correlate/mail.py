@@ -18,6 +18,7 @@ from logwarden.errors import UsageError
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
+DERIVED = ("incomplete", "removed")  # message states no single record carries: every message is a candidate
 MAX_ROUNDS = 6  # how far links (content filter, bounce) are followed from the messages found
 MAX_IDS = 20_000  # queue ids read at once; more is a query too wide to show as messages
 
@@ -95,10 +96,10 @@ def _seeds(store: Store, crit: dict[str, Any], time_from: datetime | None, time_
         where += " AND position(raw, 'from=<') > 0 AND lower(fields['from']) = {s:String}"
     elif primary == "query":
         return _query_seeds(store, crit["query"], time_from, time_to, limit)
-    elif primary == "status":
+    elif primary == "status" and crit["status"] not in DERIVED:
         params["st"] = crit["status"]
         where += " AND status = {st:String}"
-    sql = (f"SELECT fields['queue_id'] AS qid, host, {_iso('ts')} AS ts FROM {DB}.events WHERE {where} "
+    sql = (f"SELECT fields['queue_id'] AS qid, host, {_iso('ts')} AS at FROM {DB}.events WHERE {where} "
            "ORDER BY ts DESC")
     if limit:
         sql += f" LIMIT {int(limit) * 50}"
@@ -116,7 +117,7 @@ def _query_seeds(store: Store, text: str, time_from: datetime | None, time_to: d
         raise UsageError(str(exc)) from None
     if compiled.kind != "events":
         raise UsageError("`mail` takes a filter, not a stats query: drop the `| stats …` pipe")
-    sql = f"SELECT fields['queue_id'] AS qid, host, {_iso('ts')} AS ts FROM ({compiled.sql})"
+    sql = f"SELECT fields['queue_id'] AS qid, host, {_iso('ts')} AS at FROM ({compiled.sql})"
     return store.rows(sql, compiled.params)
 
 
@@ -167,7 +168,7 @@ def mail_flows(store: Store, *, query: str | None = None, message_id: str | None
         query_rows = seeds if _primary(crit) == "query" else _query_seeds(store, crit["query"], time_from, time_to, None)
         hits = {}
         for row in query_rows:
-            hits.setdefault((row["host"], row["qid"]), []).append(row["ts"])
+            hits.setdefault((row["host"], row["qid"]), []).append(row["at"])
     found = [m for m in messages if matches(m, crit, hits, time_from, time_to)]
     found.sort(key=lambda m: m["first"], reverse=True)
     return found[:limit] if limit else found

@@ -16,7 +16,7 @@ _NOTIFY = re.compile(r"^\w+: (.*?) notification: \w+$")
 _VERDICT = re.compile(r"\) (Passed|Blocked) ([A-Z-]+)")
 
 
-def _time(text: str) -> datetime:
+def to_datetime(text: str) -> datetime:
     return datetime.fromisoformat(text.removesuffix("Z"))
 
 
@@ -74,9 +74,9 @@ def _hop(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _nearest(hops: list[dict[str, Any]], host: str, ts: str) -> dict[str, Any] | None:
-    at = _time(ts)
-    near = [h for h in hops if abs(_time(h["start"]) - at) <= LINK_WINDOW]
-    near.sort(key=lambda h: (h["host"] != host, abs(_time(h["start"]) - at)))
+    at = to_datetime(ts)
+    near = [h for h in hops if abs(to_datetime(h["start"]) - at) <= LINK_WINDOW]
+    near.sort(key=lambda h: (h["host"] != host, abs(to_datetime(h["start"]) - at)))
     return near[0] if near else None
 
 
@@ -153,12 +153,12 @@ def _merge_strays(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         if any(ev[6].get("daemon") for ev in row["events"]):
             continue
-        at = _time(row["first"])
-        near = [r for r in by_key.get((row["host"], row["qid"]), []) if abs(_time(r["first"]) - at) <= LINK_WINDOW
-                or abs(_time(r["last"]) - at) <= LINK_WINDOW]
+        at = to_datetime(row["first"])
+        near = [r for r in by_key.get((row["host"], row["qid"]), []) if abs(to_datetime(r["first"]) - at) <= LINK_WINDOW
+                or abs(to_datetime(r["last"]) - at) <= LINK_WINDOW]
         if not near:  # another program's lines alone are not a message
             continue
-        into = min(near, key=lambda r: min(abs(_time(r["first"]) - at), abs(_time(r["last"]) - at)))
+        into = min(near, key=lambda r: min(abs(to_datetime(r["first"]) - at), abs(to_datetime(r["last"]) - at)))
         into["events"] = sorted(into["events"] + row["events"], key=lambda ev: (ev[9], ev[1], ev[2]))
         into["first"], into["last"] = min(into["first"], row["first"]), max(into["last"], row["last"])
     return keep
@@ -224,7 +224,7 @@ def matches(msg: dict[str, Any], crit: dict[str, Any], query_hits: dict[tuple[st
     if query_hits is not None and not any(
             hop["first"] <= ts <= hop["last"] for hop in hops for ts in query_hits.get((hop["host"], hop["queue_id"]), ())):
         return False
-    if time_from is not None and _time(msg["last"]) < time_from:
+    if time_from is not None and to_datetime(msg["last"]) < time_from:
         return False
-    return not (time_to is not None and _time(msg["first"]) >= time_to)
+    return not (time_to is not None and to_datetime(msg["first"]) >= time_to)
 
