@@ -69,7 +69,7 @@ def register(cli: Any) -> None:
             click.echo(json.dumps(valid_text(messages), ensure_ascii=False, indent=1))
         else:
             for msg in messages:
-                click.echo(render(msg))
+                click.echo(render(msg, tz))
         if not messages:
             click.echo("logwarden: no Postfix message matches; check the filters, or ingest the mail log first",
                        err=True)
@@ -90,9 +90,10 @@ def _addr(value: str | None) -> str:
     return "?" if value is None else f"<{value}>"
 
 
-def render(msg: dict[str, Any]) -> str:
-    """A message as a few readable lines."""
-    lines = [f"{_t(msg['first'])} … {_t(msg['last'])}  {msg['host']}  {' → '.join(msg['queue_ids'])}  {msg['status']}"]
+def render(msg: dict[str, Any], tz: str = "UTC") -> str:
+    """A message as a few readable lines, times in the zone `tz`."""
+    lines = [f"{_t(msg['first'], tz)} … {_t(msg['last'], tz)}  {msg['host']}  {' → '.join(msg['queue_ids'])}  "
+             f"{msg['status']}"]
     size = f"  size {msg['size']}" if msg["size"] is not None else ""
     lines.append(f"  from {_addr(msg['from'])}  message-id <{msg['message_id'] or ''}>{size}")
     if msg["notification_of"]:
@@ -122,5 +123,9 @@ def render(msg: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _t(ts: str) -> str:
-    return ts.replace(".000000Z", "Z")
+def _t(ts: str, tz: str) -> str:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    at = datetime.fromisoformat(ts.removesuffix("Z")).replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+    return at.strftime("%Y-%m-%d %H:%M:%S" + (".%f" if at.microsecond else "") + " %Z")
