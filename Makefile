@@ -18,8 +18,8 @@ $(BIN)/logwarden: pyproject.toml
 
 venv: $(BIN)/logwarden  ## create .venv and install logwarden with its dev tools
 
-run: venv  ## generate the demo logs, ingest them and run a few searches
-	@$(BIN)/python -m logwarden.demo.run --out $(DEMO)
+run: venv  ## generate the demo logs, ingest and search them, then serve them (UI, API, syslog) until Ctrl-C
+	@$(BIN)/python -m logwarden.demo.run --out $(DEMO) --serve
 
 test: venv test-deps  ## run the test suite
 	$(BIN)/pytest

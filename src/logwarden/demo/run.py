@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m logwarden.demo.run", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("demo-data"), help="where the demo logs and the store go")
     ap.add_argument("--scale", type=int, default=1, help="multiply the demo's line counts")
+    ap.add_argument("--serve", action="store_true", help="then run the server on the demo store (foreground)")
     args = ap.parse_args(argv)
+    serve = args.serve
     out = args.out.resolve()
     prepare(out, args.scale)
     runner = Runner(out / "store")
@@ -150,7 +152,31 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {cmd}", file=sys.stderr)
         return 1
     print("\nAll demo commands succeeded.")
+    if serve:
+        return serve_demo(runner)
     return 0
+
+
+DEMO_PASSWORD = "logwarden-demo"  # the demo store's first admin only; a real first start prints a random one
+
+
+def serve_demo(runner: Runner) -> int:
+    """`make run` ends here: the server on the demo store, in the foreground, until Ctrl-C."""
+    http = os.environ.get("LOGWARDEN_HTTP") or "127.0.0.1:8080"
+    syslog = os.environ.get("LOGWARDEN_SYSLOG_TCP") or "127.0.0.1:5514"
+    print(f"\n# Сервер: веб-интерфейс и API на http://{http}, syslog TCP/UDP на {syslog}")
+    print(f"#   first login (demo store): admin / {DEMO_PASSWORD} — unless changed since")
+    print(f"#   try: logger --tcp --server {syslog.rsplit(':', 1)[0]} --port {syslog.rsplit(':', 1)[1]} -t demo hello")
+    print(f"#        logwarden --data-dir {runner.data_dir} search hello   (goes through the server)")
+    cmd = [sys.executable, "-m", "logwarden.cli", "--data-dir", str(runner.data_dir), "serve", "--http", http,
+           "--syslog-tcp", syslog, "--syslog-udp", syslog]
+    env = {**runner.env, "LOGWARDEN_ADMIN_PASSWORD": runner.env.get("LOGWARDEN_ADMIN_PASSWORD") or DEMO_PASSWORD}
+    try:
+        return subprocess.run(cmd, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
 
 
 if __name__ == "__main__":
