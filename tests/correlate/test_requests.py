@@ -143,9 +143,12 @@ def test_cli_orphans_csv(data_dir: Path) -> None:
     done = run_cli("requests", "--orphans", "--output", "csv", data_dir=data_dir)
     assert done.returncode == 0, done.stderr.decode()
     rows = list(csv.DictReader(io.StringIO(done.stdout.decode())))
-    # The lone failure line has no time of its own: it is stored at the file's time, after the rest.
-    assert [(r["outcome"], r["method"]) for r in rows] == [
-        ("no_request", "getHistory"), ("network_error", "sendIM"), ("no_response", "endSession"), ("network_error", "")]
+    # The lone failure line has no time of its own: it takes the time of the record before it.
+    assert [(r["outcome"], r["method"], r["ts"]) for r in rows] == [
+        ("no_request", "getHistory", "2020-11-30T13:13:21.000000Z"),
+        ("network_error", "sendIM", "2020-11-30T13:25:00.000000Z"),
+        ("network_error", "", "2020-11-30T13:26:40.000000Z"),
+        ("no_response", "endSession", "2020-11-30T13:28:20.000000Z")]
 
 
 def test_cli_slower_than_ndjson(data_dir: Path) -> None:

@@ -200,3 +200,11 @@ def test_a_user_lookup_next_to_the_format(tmp_path: Path, engine: Store) -> None
     text = BASE.format(extra=extra).replace('word = "hello"', 'ru = "привет / здравствуй", level = "notice"')
     (tmp_path / "t.toml").write_text(text, encoding="utf-8")
     assert check_samples(Registry([tmp_path]), engine) == []
+
+
+def test_a_failure_takes_the_time_before_it(engine: Store, stored: dict[str, Path]) -> None:
+    """`[timestamp] inherit`: curl's failure line has no time; it happened after the record before it."""
+    rows = engine.rows(f"SELECT toString(ts) AS ts, ts_inferred, fields['kind'] AS kind FROM {DB}.events "
+                       "WHERE origin = {o:String} ORDER BY seq", {"o": str(stored["seed"])})
+    assert [(r["kind"], r["ts"], r["ts_inferred"]) for r in rows][-2:] == [
+        ("response", "2020-11-30 13:24:25.000000", 0), ("error", "2020-11-30 13:24:25.000000", 1)]

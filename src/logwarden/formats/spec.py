@@ -82,6 +82,7 @@ class FormatSpec:
     continues: str = ""  # a line matching it is continued by the next one (CRI `P`, Docker partial lines)
     ts_from: str = "ts"
     ts_format: str = "best"
+    ts_inherit: bool = False  # a record without a time takes the last time before it in the file (flagged inferred)
     level_from: str = "level"
     level_map: str = "words"
     level_default: str = ""  # the level of a parsed record whose level word is absent or unknown
@@ -225,6 +226,7 @@ def build(data: dict[str, Any], path: Path) -> FormatSpec:
         continues=data.get("continues", ""),
         ts_from=ts.get("from", "ts"),
         ts_format=ts.get("format", "best"),
+        ts_inherit=bool(ts.get("inherit", False)),
         level_from=level.get("from", "level"),
         level_map=level.get("map", "words"),
         level_ranges=_level_ranges(name, level.get("ranges", {})),

@@ -101,6 +101,16 @@ def _ts_expr(spec: FormatSpec, capture: str) -> str:
     )
 
 
+def _fallback_ts(spec: FormatSpec, ts: str) -> str:
+    """The time of a record without one: its arrival time, or with `[timestamp] inherit` the last time before
+    it in its batch (a failure line between two timed records)."""
+    arrival = "{ref_ts:DateTime64(6, 'UTC')}"
+    if not spec.ts_inherit:
+        return arrival
+    earlier = f"anyLast(if(ok, {ts}, NULL)) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    return f"ifNull({earlier}, {arrival})"
+
+
 def _level_exprs(spec: FormatSpec, word: str) -> tuple[str, str]:
     """(normalised level, original word) expressions."""
     if spec.level_map == "syslog_pri":
@@ -278,7 +288,7 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool, service: st
     host_expr = f"if({host} != '', {host}, {{host:String}})" if host != "''" else "{host:String}"
     levels_ok = _str_array(list(LEVELS))
     outer = [
-        f"ifNull(if(ok, {ts}, NULL), {{ref_ts:DateTime64(6, 'UTC')}}) AS ts",
+        f"ifNull(if(ok, {ts}, NULL), {_fallback_ts(spec, ts)}) AS ts",
         f"isNull(if(ok, {ts}, NULL)) AS ts_inferred",
         "{source:String} AS source",
         f"if(ok, {service_expr}, {p.bind(service)}) AS service",

@@ -53,10 +53,14 @@ class Framer:
         skipped = len(first) if first == BOM else 0
         if not skipped:
             pending = first
+        block = stream.read(self.chunk)
         while True:
-            block = stream.read(self.chunk)
-            eof = not block
+            # One block read ahead: at the end of the input the last record goes with the batch before it
+            # (a record that reads its neighbours, `[timestamp] inherit`, finds them in the same batch).
+            ahead = stream.read(self.chunk) if block else b""
+            eof = not ahead
             data = pending + block
+            block = ahead
             if not data:
                 return
             if eof:
