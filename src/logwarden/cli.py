@@ -185,6 +185,10 @@ def search(obj: Context, query: tuple[str, ...], start: str | None, end: str | N
     if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: ask it
         from logwarden.server import cli_bridge
 
+        if ctx_n or ctx_a or ctx_b:
+            raise UsageError(f"--context/-A/-B read the data directory itself, and a server (pid {srv.pid}) owns "
+                             f"it; use the API's /api/v1/events/{{id}}/context, or stop the server")
+
         return cli_bridge.search(srv, text, lo, hi, limit or None, output, timing)
     try:
         with obj.store("search") as store:

@@ -72,6 +72,8 @@ def _texts(rows: list[dict]) -> list[str]:
 @pytest.mark.parametrize("trace_id,expected", [
     # Directum TraceId: every request and message of the action, across both hosts, in time order.
     ("cl-3b6fac8b", [WEB[0], WORKER[0], WEB[2], WEB[3]]),
+    # The TraceId without its application prefix.
+    ("3b6fac8b", [WEB[0], WORKER[0], WEB[2], WEB[3]]),
     # The whole tr: one request.
     ("cl-3b6fac8b-9d4d0c", [WEB[0], WEB[2]]),
     # The RequestId alone, and a MessageId alone.

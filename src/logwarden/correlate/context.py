@@ -71,10 +71,12 @@ def fetch(store: Store, groups: list[Group]) -> list[Group]:
         "o": [g.origin for g in groups],
         "lo": [str(g.first) for g in groups],
         "hi": [str(g.last) for g in groups],
+        "min": min(g.first for g in groups),
+        "max": max(g.last for g in groups),
     }
     rows = store.rows(
         f"SELECT {EVENT_SELECT} FROM {DB}.events "
-        "WHERE origin IN {origins:Array(String)} AND arrayExists((o, lo, hi) -> origin = o AND seq >= toUInt64(lo) "
+        "WHERE origin IN {origins:Array(String)} AND seq >= {min:UInt64} AND seq <= {max:UInt64} AND arrayExists((o, lo, hi) -> origin = o AND seq >= toUInt64(lo) "
         "AND seq <= toUInt64(hi), {o:Array(String)}, {lo:Array(String)}, {hi:Array(String)}) "
         "ORDER BY origin, seq",
         params,

@@ -7,7 +7,8 @@ An id is looked up where the formats put ids (nothing here knows a format):
 - the `request_id` column: one request or message (VK Teams reqId, Directum RequestId/MessageId),
 - the fields in `ID_FIELDS`: Postfix's `queue_id`, Directum's whole `tr`, a `message_id`.
 
-So `logwarden trace cl-3b6fac8b` shows every request of one Directum action, `trace cl-3b6fac8b-9d4d0c` the
+So `logwarden trace cl-3b6fac8b` (or `trace 3b6fac8b`: 8 hex digits also match a trace_id ending in
+`-3b6fac8b`) shows every request of one Directum action, `trace cl-3b6fac8b-9d4d0c` the
 one request, `trace 4FF14284F45` a Postfix message's lines, `trace 21257-1606742661` a VK Teams request.
 
 Speed: the records that hold an id contain its longest alphanumeric piece as a word, so the text index on
@@ -30,6 +31,8 @@ ID_FIELDS = ("queue_id", "tr", "message_id")
 EVENT_SELECT = ("ts, level, source, service, host, format, origin, seq, raw, user, client_ip, trace_id, "
                 "request_id, status, fields")
 _PIECES = re.compile(r"[A-Za-z0-9]+")
+# A Directum TraceId without its application prefix (`3b6fac8b` for `cl-3b6fac8b`) finds the trace too.
+_BARE_TRACE = re.compile(r"[0-9A-Fa-f]{8}")
 MAX_ID = 256
 
 
@@ -40,9 +43,10 @@ def _token(trace_id: str) -> str | None:
 
 
 def trace_sql(narrow: bool, token: str | None, time_from: datetime | None, time_to: datetime | None,
-              limit: int | None) -> str:
+              limit: int | None, bare_trace: bool = False) -> str:
     match = " OR ".join([f"{c} = {{id:String}}" for c in ID_COLUMNS]
-                        + [f"fields[{{k{i}:String}}] = {{id:String}}" for i in range(len(ID_FIELDS))])
+                        + [f"fields[{{k{i}:String}}] = {{id:String}}" for i in range(len(ID_FIELDS))]
+                        + (["endsWith(trace_id, concat('-', {id:String}))"] if bare_trace else []))
     where = [f"({match})"]
     if narrow and token:
         where.insert(0, "hasToken(lower(raw), {tok:String})")
@@ -73,7 +77,8 @@ def trace(store: Store, id: str, *, limit: int | None = None, time_from: datetim
         params["t1"] = time_to.strftime("%Y-%m-%d %H:%M:%S.%f")
     if limit:
         params["lim"] = int(limit)
-    rows = store.rows(trace_sql(True, token, time_from, time_to, limit), params)
+    bare = bool(_BARE_TRACE.fullmatch(trace_id))
+    rows = store.rows(trace_sql(True, token, time_from, time_to, limit, bare), params)
     if not rows and token:
-        rows = store.rows(trace_sql(False, token, time_from, time_to, limit), params)
+        rows = store.rows(trace_sql(False, token, time_from, time_to, limit, bare), params)
     return rows
