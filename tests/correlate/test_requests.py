@@ -172,3 +172,9 @@ def test_cli_table(data_dir: Path) -> None:
 def test_cli_bad_input(data_dir: Path, args: list[str], message: str) -> None:
     done = run_cli("requests", *args, data_dir=data_dir)
     assert done.returncode == 2 and message in done.stderr.decode() and b"Traceback" not in done.stderr
+
+
+def test_cli_says_when_there_is_nothing_to_pair(tmp_path: Path) -> None:
+    done = run_cli("requests", "--output", "json", data_dir=tmp_path / "empty")
+    assert done.returncode == 0 and json.loads(done.stdout) == []
+    assert "no VK Teams client records in the store" in done.stderr.decode()

@@ -53,9 +53,10 @@ def requests_command(obj: Any, method: str | None, status: str | None, orphans: 
 def _run(obj: Any, method: str | None, status: str | None, orphans: bool, slower: str | None, start: str | None,
          end: str | None, since: str | None, limit: int, output: str, timezone: str | None) -> None:
     from logwarden.cli import _check_zone
-    from logwarden.correlate.requests import pair_requests
+    from logwarden.correlate.requests import FORMAT, pair_requests
     from logwarden.errors import UsageError
     from logwarden.output import iso, write_rows
+    from logwarden.store.schema import DB
     from logwarden.timeparse import time_range
 
     if status is not None and not status.strip().isdigit():
@@ -67,6 +68,9 @@ def _run(obj: Any, method: str | None, status: str | None, orphans: bool, slower
     with obj.store("requests") as store:
         rows = pair_requests(store, method=method, status=status.strip() if status else None, orphans=orphans,
                              slower_than=slower_than, time_from=lo, time_to=hi, limit=limit or None)
+        if not rows and not store.value(f"SELECT count() FROM {DB}.events WHERE format = {{f:String}}", {"f": FORMAT}):
+            click.echo("logwarden: no VK Teams client records in the store; ingest a client log first "
+                       "(logwarden ingest VKTeams/logs)", err=True)
     for row in rows:
         row["ts"] = iso(str(row["ts"]))
     if output == "table":
