@@ -119,3 +119,48 @@ def test_masked_before_the_record_is_made(tmp_path: Path) -> None:
 def test_sheet_without_titles_gives_no_records() -> None:
     assert list(sheet_lines(iter([("only one cell",), (None, None)]))) == []
     assert mask_text("nothing secret here") == "nothing secret here"
+
+
+# -- through the CLI, as a user runs it -------------------------------------------------------------------
+def _run_cli() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_lw_root_conftest", Path(__file__).parents[1] / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.run_cli
+
+
+def test_cli_ingests_journal_exports_and_cdn_logs(tmp_path: Path) -> None:
+    from logwarden.demo.cdn import cdn_lines
+    from logwarden.demo.pools import Rng, epoch
+    from logwarden.demo.portal import journal_rows, write_xlsx
+
+    run_cli = _run_cli()
+    logs = tmp_path / "logs"
+    start, end = epoch(2026, 3, 1), epoch(2026, 3, 2)
+    write_xlsx(logs / "auth_log.xlsx", "auth", journal_rows(Rng("cli:auth"), "auth", start, end, 70))
+    (logs / "cdn.tsv.gz").write_bytes(__import__("gzip").compress(
+        ("\n".join(cdn_lines(Rng("cli:cdn"), start, end, 50)) + "\n").encode()))
+    (logs / "broken.xlsx").write_bytes(b"PK\x03\x04 cut short")
+    data = tmp_path / "data"
+
+    done = run_cli("ingest", str(logs), "--output", "json", data_dir=data)
+    assert done.returncode == 1, done.stderr  # the broken workbook fails; the others are kept
+    files = {Path(f["path"]).name: f for f in json.loads(done.stdout)["files"]}
+    assert files["auth_log.xlsx!Лог авторизации"]["format"] == "portal_auth"
+    assert files["auth_log.xlsx!Лог авторизации"]["unparsed"] == 0
+    assert files["cdn.tsv.gz"] == {"path": str(logs / "cdn.tsv.gz"), "format": "cdn_access", "records": 51,
+                                   "unparsed": 0}
+    assert "not a readable .xlsx workbook" in files["broken.xlsx"]["error"]
+    assert b"Traceback" not in done.stderr
+
+    found = run_cli("search", "service:auth status:failure attempt:>=8", "--output", "ndjson", data_dir=data)
+    events = [json.loads(line) for line in found.stdout.decode().splitlines()]
+    assert found.returncode == 0 and events and all(e["format"] == "portal_auth" for e in events)
+
+    shown = run_cli("detect", str(logs / "auth_log.xlsx"), data_dir=data)
+    assert shown.returncode == 0 and "portal_auth" in shown.stdout.decode()
+    shown = run_cli("detect", str(logs / "cdn.tsv.gz"), data_dir=data)
+    assert "cdn_access header" in shown.stdout.decode()
