@@ -181,3 +181,19 @@ def test_short_line_is_kept_unparsed(engine: Store, registry: Registry, ingested
     assert report.records == 4 and report.unparsed == 1
     stored = _events(engine, str(path))
     assert stored[2]["raw"] == cut and stored[2]["format"] == "" and "_unparsed" in stored[2]["fields"]
+
+
+def test_downloads_appended_into_one_gzip_keep_each_header_as_a_header(engine: Store, registry: Registry,
+                                                                      ingested: IngestReport, tmp_path: Path) -> None:
+    """Two API answers (gzip streams, each starting with the header line) appended into one file."""
+    first = list(cdn_lines(Rng("test:cdn.day1"), START, START + 3600, 5))
+    second = list(cdn_lines(Rng("test:cdn.day2"), START + 3600, START + 7200, 4))
+    path = tmp_path / "appended.log.gz"
+    path.write_bytes(gzip.compress(("\n".join(first) + "\n").encode())
+                     + gzip.compress(("\n".join(second) + "\n").encode()))
+    report = _ingest(engine, registry, path)
+    assert report.records == 11 and report.unparsed == 0
+    stored = _events(engine, str(path))
+    assert [e["raw"] for e in stored] == first + second
+    assert [e["seq"] for e in stored if e["fields"].get("tsv_header") == "1"] == [0, 6]
+    assert all(not e["ts_inferred"] for e in stored if "tsv_header" not in e["fields"])
