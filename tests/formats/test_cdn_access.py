@@ -65,6 +65,10 @@ def test_files_are_detected_by_their_header(registry: Registry, files: dict[str,
         found = sniff(registry, files[key].read_bytes()[:65536], files[key].name)
         assert found.spec is not None and found.spec.name == "cdn_access", found.reason
         assert "header" in found.reason
+    # Lines that no format knows are joined to the record before them while sniffing; the header still counts.
+    last = b"request\tremote_addr\ttimestamp\tstatus\n/a\t10.0.0.1\t1772355600\t200\n/b\t10.0.0.2\t1772355601\t404\n"
+    found = sniff(registry, last, "export.txt")
+    assert found.spec is not None and found.spec.name == "cdn_access", found.reason
     # A header that lacks a required column (no status) is not taken for a CDN log.
     found = sniff(registry, b"timestamp\tremote_addr\trequest\n1772355600\t1.2.3.4\t/\n", "x.tsv")
     assert found.spec is None or found.spec.name != "cdn_access"

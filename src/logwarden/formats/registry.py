@@ -90,7 +90,7 @@ class Registry:
         records = [r for r in records[:DETECT_RECORDS] if r.strip()]
         if not records:
             return Detection(None, 0.0, "no records to look at", {})
-        header = match_header(self.formats.values(), records[0])  # a TSV file is known by its header line
+        header = match_header(self.formats.values(), records[0].split("\n", 1)[0])  # a TSV file: by its header line
         if header is not None:
             return Detection(header[0], 1.0, header[1], {header[0].name: 1.0})
         scores: dict[str, float] = {}
