@@ -145,6 +145,7 @@ async def _main(config: ServerConfig, store: Store) -> int:
     udp_protocol: SyslogUdp | None = None
     if config.syslog_udp:
         sock = _bind(config.syslog_udp, socket.SOCK_DGRAM, "--syslog-udp")
+        queue.udp_inode = os.fstat(sock.fileno()).st_ino
         transport, udp_protocol = await loop.create_datagram_endpoint(lambda: SyslogUdp(queue), sock=sock)
         closers.append(transport)
         info["syslog_udp"] = _addr(sock)

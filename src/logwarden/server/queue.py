@@ -42,7 +42,8 @@ class IngestStats:
     last_batch_ms: float = 0.0
     last_batch_records: int = 0
     udp_datagrams: int = 0
-    udp_dropped: int = 0
+    udp_dropped: int = 0  # refused by the server (overloaded)
+    udp_kernel_dropped: int = 0  # lost before the server could read them (socket buffer full)
     http_rejected: int = 0  # answered 429 / 503
     tcp_pauses: int = 0
     engine_errors: int = 0
@@ -59,6 +60,7 @@ class IngestQueue:
         self.max_pending_bytes, self.batch_bytes, self.flush_s = max_pending_bytes, batch_bytes, flush_ms / 1000
         self.stats = IngestStats()
         self.seq: dict[str, int] = {}
+        self.udp_inode = 0  # the UDP listener's socket, for the kernel's drop counter
         self._pending: list[Entry] = []
         self._wake = asyncio.Event()
         self._sync_wake = asyncio.Event()

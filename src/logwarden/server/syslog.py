@@ -1,7 +1,8 @@
 """Syslog listeners: UDP (a datagram is a record) and TCP (RFC 6587 framing: newline-terminated, or
 octet-counted `LEN SP MSG`, chosen per connection by its first byte). RFC 3164 and RFC 5424 records
 are told apart per block; blocks mentioning postfix are read with the postfix format (which reads the
-other programs' lines as plain syslog). The origin is `syslog-tcp://IP` / `syslog-udp://IP`.
+other programs' lines as plain syslog). The origin is `syslog-tcp://IP:PORT` (one per connection) or
+`syslog-udp://IP`.
 """
 
 from __future__ import annotations
@@ -65,8 +66,9 @@ class SyslogTcp(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
-        if peer:
-            self.origin = f"syslog-tcp://{peer[0]}"
+        if peer:  # one origin per connection: its records' seq numbers follow its stream
+            host = f"[{peer[0]}]" if ":" in peer[0] else peer[0]
+            self.origin = f"syslog-tcp://{host}:{peer[1]}"
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
@@ -170,3 +172,20 @@ class SyslogUdp(asyncio.DatagramProtocol):
                 deliver(self.queue, origin, records)
             except Overloaded:
                 self.queue.stats.udp_dropped += len(records)
+
+
+def kernel_drops(sock_inode: int) -> int | None:
+    """Datagrams the kernel dropped for our UDP socket (its receive buffer was full), from /proc/net/udp*;
+    None where that is not readable (not Linux)."""
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if len(cols) >= 13 and cols[9] == str(sock_inode):
+                        return int(cols[12])
+        except (OSError, ValueError, StopIteration):
+            continue
+    return None
+

@@ -133,5 +133,11 @@ async def es_info(user: User = Depends(may_ingest)) -> dict[str, Any]:
 async def ingest_stats(user: User = Depends(require_role(ADMIN, AUDITOR, VIEWER, INGEST)),
                        state: ServerState = Depends(get_state)) -> dict[str, Any]:
     """Counters of live ingest: received, durable (in the WAL), stored, pending, UDP drops, 429s."""
+    if state.ingest.udp_inode:
+        from logwarden.server.syslog import kernel_drops
+
+        drops = kernel_drops(state.ingest.udp_inode)
+        if drops is not None:
+            state.ingest.stats.udp_kernel_dropped = drops
     return {**state.ingest.stats.as_json(), "wal_position": state.ingest.wal.position,
             "overloaded": state.ingest.overloaded}
