@@ -201,3 +201,12 @@ def test_downloads_appended_into_one_gzip_keep_each_header_as_a_header(engine: S
     assert [e["raw"] for e in stored] == first + second
     assert [e["seq"] for e in stored if e["fields"].get("tsv_header") == "1"] == [0, 6]
     assert all(not e["ts_inferred"] for e in stored if "tsv_header" not in e["fields"])
+
+
+def test_a_later_header_line_with_other_columns_is_marked_as_a_header(engine: Store, registry: Registry,
+                                                                      ingested: IngestReport, tmp_path: Path) -> None:
+    lines = list(cdn_lines(Rng("test:cdn.mid"), START, END, 3))
+    path = tmp_path / "mid.tsv"
+    path.write_text("\n".join([*lines, "\t".join(OTHER)]) + "\n", encoding="utf-8")
+    stored = _events(engine, str(path)) if _ingest(engine, registry, path).unparsed == 0 else []
+    assert [e["fields"].get("tsv_header") for e in stored] == ["1", None, None, None, "1"]

@@ -147,13 +147,14 @@ def bind(spec: FormatSpec, head: bytes) -> FormatSpec:
     return dataclasses.replace(spec, tsv=bound)
 
 
-def capture_items(tsv: TsvLayout, bind_param: Callable[[str], str]) -> list[str]:
+def capture_items(tsv: TsvLayout, bind_param: Callable[..., str]) -> list[str]:
     """Inner SELECT items: `c_<capture>` for every declared and extra column, the header mark and the list
     of cells that do not read as their type, and `ok` (a data line has the header's number of cells)."""
     line = bind_param(tsv.header_line or "\t".join(tsv.header))
     items = [
         "splitByChar('\\t', if(endsWith(raw, '\\r'), substring(raw, 1, length(raw) - 1), raw)) AS t",
-        f"raw = {line} AS is_header",
+        # The file's header line, or another header line further on (downloads appended into one file).
+        f"raw = {line} OR hasAll(t, {bind_param(list(tsv.required), 'Array(String)')}) AS is_header",
         f"is_header OR length(t) = {len(tsv.header)} AS ok",
     ]
     null = bind_param(tsv.null)
