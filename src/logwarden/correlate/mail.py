@@ -10,6 +10,7 @@ final status. The CLI (`logwarden mail`), the API and the UI call `mail_flows`.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -47,7 +48,7 @@ FROM (
                             AND (position(raw, ': client=') > 0 OR position(raw, ': uid=') > 0)) AS is_start,
                    toUInt32(fields['daemon'] IN ('qmgr', 'postsuper') AND endsWith(raw, ': removed')) AS is_removed
             FROM {DB}.events
-            WHERE fields['queue_id'] IN {{ids:Array(String)}}
+            WHERE fields['queue_id'] IN {{ids:Array(String)}} {{tokens}}
         )
     )
 )
@@ -59,8 +60,21 @@ ORDER BY first, host, qid
 _BACK = f"""
 SELECT DISTINCT fields['queue_id'] AS q FROM {DB}.events
 WHERE fields['queue_id'] != '' AND (fields['queued_as'] IN {{ids:Array(String)}}
-                                    OR fields['notification_id'] IN {{ids:Array(String)}})
+                                    OR fields['notification_id'] IN {{ids:Array(String)}}) {{tokens}}
 """
+TOKEN_IDS = 64  # up to this many ids, the text index on raw narrows the read to the records naming one
+_ALNUM = re.compile(r"[0-9A-Za-z]+")
+
+
+def _by_ids(sql: str, ids: set[str]) -> tuple[str, dict[str, Any]]:
+    """`sql` for these queue ids; when they are few, narrowed first by the text index (a record that carries
+    a queue id holds it as a word of its text)."""
+    params: dict[str, Any] = {"ids": sorted(ids)}
+    tokens = ""
+    if len(ids) <= TOKEN_IDS and all(_ALNUM.fullmatch(q) for q in ids):
+        params.update({f"t{i}": q.lower() for i, q in enumerate(sorted(ids))})
+        tokens = "AND (" + " OR ".join(f"hasToken(lower(raw), {{t{i}:String}})" for i in range(len(ids))) + ")"
+    return sql.replace("{tokens}", tokens), params
 
 
 def _time_sql(time_from: datetime | None, time_to: datetime | None, params: dict[str, Any]) -> str:
@@ -85,6 +99,9 @@ def _seeds(store: Store, crit: dict[str, Any], time_from: datetime | None, time_
         params["q"] = crit["queue_id"]
         where += (" AND (fields['queue_id'] = {q:String} OR fields['queued_as'] = {q:String}"
                   " OR fields['notification_id'] = {q:String})")
+        if _ALNUM.fullmatch(crit["queue_id"]):
+            params["qt"] = crit["queue_id"].lower()
+            where += " AND hasToken(lower(raw), {qt:String})"
     elif primary == "message_id":
         params["m"] = crit["message_id"]
         where += " AND fields['message_id'] = {m:String}"
@@ -133,13 +150,13 @@ def fetch_hops(store: Store, ids: set[str]) -> list[dict[str, Any]]:
     """Every hop (host, queue id, generation) of these queue ids, with its records in order."""
     if not ids:
         return []
-    return store.rows(_HOPS, {"ids": sorted(ids)})
+    return store.rows(*_by_ids(_HOPS, ids))
 
 
 def _linked(store: Store, hops: list[dict[str, Any]], known: set[str]) -> set[str]:
     """Queue ids one link away from these hops that are not known yet, forwards and backwards."""
     ahead = {ev[6].get(key, "") for hop in hops for ev in hop["events"] for key in ("queued_as", "notification_id")}
-    back = {row["q"] for row in store.rows(_BACK, {"ids": sorted(known)})} if known else set()
+    back = {row["q"] for row in store.rows(*_by_ids(_BACK, known))} if known else set()
     return {q for q in ahead | back if q} - known
 
 
