@@ -100,6 +100,11 @@ def _free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _udp_bound(port: int) -> bool:
+    text = Path("/proc/net/udp").read_text()
+    return f":{port:04X} " in text
+
+
 @pytest.mark.skipif(shutil.which("rsyslogd") is None, reason="rsyslog missing (make test-deps)")
 def test_rsyslog_forwarding(server: Server, tmp_path: Path) -> None:
     """A real rsyslog relays with `*.* @@server:port` (TCP), as in the Zimbra central-logging setup."""
@@ -110,7 +115,10 @@ def test_rsyslog_forwarding(server: Server, tmp_path: Path) -> None:
     proc = subprocess.Popen([str(rsyslogd), "-n", "-f", str(conf), "-i", str(tmp_path / "rsyslogd.pid")],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        time.sleep(1.0)
+        deadline = time.monotonic() + 30
+        while not _udp_bound(in_port):  # rsyslog is listening before anything is sent (UDP would drop it)
+            assert time.monotonic() < deadline and proc.poll() is None, "rsyslogd did not start"
+            time.sleep(0.1)
         lines = [("zimbra", "mail.info", "relay: authentication failed for [olga@corp.ru], invalid password"),
                  ("postfix/smtpd", "mail.info", "connect from unknown[203.0.113.9]"),
                  ("sshd", "auth.warning", "Failed password for root from 203.0.113.7 port 2222 ssh2")]

@@ -172,6 +172,10 @@ async def _main(config: ServerConfig, store: Store) -> int:
     _say("logwarden: stopping: storing what was received…")
     for closer in closers:
         closer.close()
+    for conn in list(queue.connections):  # what they sent so far is taken, then they are closed
+        if conn.transport is not None:
+            conn.transport.close()
+    await asyncio.sleep(0.05)
     if udp_protocol is not None:
         udp_protocol.flush()
     if server is not None and serving is not None:

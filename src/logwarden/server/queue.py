@@ -60,6 +60,7 @@ class IngestQueue:
         self.max_pending_bytes, self.batch_bytes, self.flush_s = max_pending_bytes, batch_bytes, flush_ms / 1000
         self.stats = IngestStats()
         self.seq: dict[str, int] = {}
+        self.connections: set[Any] = set()  # open syslog TCP connections, closed on shutdown
         self.udp_inode = 0  # the UDP listener's socket, for the kernel's drop counter
         self._pending: list[Entry] = []
         self._wake = asyncio.Event()

@@ -65,6 +65,7 @@ class SyslogTcp(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.queue.connections.add(self)
         peer = transport.get_extra_info("peername")
         if peer:  # one origin per connection: its records' seq numbers follow its stream
             host = f"[{peer[0]}]" if ":" in peer[0] else peer[0]
@@ -144,6 +145,7 @@ class SyslogTcp(asyncio.Protocol):
                 log.warning("%s: %d bytes lost at disconnect: the server is overloaded", self.origin, len(self.buf))
         self.buf.clear()
         self.transport = None
+        self.queue.connections.discard(self)
 
 
 class SyslogUdp(asyncio.DatagramProtocol):
