@@ -113,6 +113,21 @@ def test_cri_partial_lines_join_whatever_the_chunk(registry: Registry, chunk: in
     assert recs[1].endswith(b"alone") and recs[2].endswith(b"end of the file")
 
 
+def test_partial_lines_join_only_within_their_stream(registry: Registry) -> None:
+    cri = registry.get("cri")
+    data = (b"2024-03-01T10:00:00Z stderr P half of an error \n2024-03-01T10:00:00Z stdout F a stdout line\n"
+            b"2024-03-01T10:00:01Z stderr P one \n2024-03-01T10:00:01Z stderr F two\n")
+    recs = _records(Framer(cri.record_start, continues=cri.continues), data)
+    assert [r.count(b"\n") for r in recs] == [0, 0, 1]
+    docker = registry.get("docker_json")
+    data = (b'{"log":"half ","stream":"stderr","time":"2020-03-24T10:00:00Z"}\n'
+            b'{"log":"other\\n","stream":"stdout","time":"2020-03-24T10:00:00Z"}\n'
+            b'{"log":"one ","stream":"stdout","time":"2020-03-24T10:00:01Z"}\n'
+            b'{"log":"two\\n","stream":"stdout","time":"2020-03-24T10:00:01Z"}\n')
+    recs = _records(Framer(docker.record_start, continues=docker.continues), data)
+    assert [r.count(b"\n") for r in recs] == [0, 0, 1]
+
+
 def test_docker_partial_lines_join(registry: Registry) -> None:
     spec = registry.get("docker_json")
     data = (b'{"log":"2020-03-24 Single ","stream":"stdout","time":"2020-03-24T10:00:00Z"}\n'

@@ -310,7 +310,8 @@ def test_bad_inputs_are_reported_and_change_nothing(store: Store, registry: Regi
 
 
 def _small_chunks(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    monkeypatch.setattr(pipeline, "Framer", lambda record_start="": Framer(record_start, chunk=chunk))
+    monkeypatch.setattr(pipeline, "Framer",
+                        lambda record_start="", continues="": Framer(record_start, chunk=chunk, continues=continues))
 
 
 def _spy_abort(monkeypatch: pytest.MonkeyPatch, store: Store) -> list[int]:

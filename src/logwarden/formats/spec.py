@@ -6,6 +6,7 @@ which fields to derive. `sql.py` turns it into engine expressions; `registry.py`
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,9 +267,14 @@ def validate(spec: FormatSpec) -> None:
     for low, high, lvl in spec.level_ranges:
         if lvl not in LEVELS or low > high:
             raise FormatError(f"{where}: level range {low}-{high} = {lvl!r}: need LOW <= HIGH and one of {LEVELS}")
-    for pattern in (spec.regex, spec.detect, spec.record_start, spec.continues):
+    for pattern in (spec.regex, spec.detect, spec.record_start):
         if pattern:
             compile_re2(pattern, where)
+    if spec.continues:  # read by the framer (Python's re), so it may look at the next line: (?=…), (?P=name)
+        try:
+            re.compile(spec.continues)
+        except re.error as exc:
+            raise FormatError(f"{where}: invalid `continues` regex {spec.continues!r}: {exc}") from None
     captures = set(spec.captures)
     for rule in spec.fields:
         if rule.regex and compile_re2(rule.regex, f"{where} field {rule.name}").groups < 1:

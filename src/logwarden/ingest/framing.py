@@ -35,7 +35,8 @@ BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark at the start of a file is not p
 
 class Framer:
     """`record_start`: lines not matching it continue the record before (stack traces). `continues`: a line
-    matching it is continued by the next line (CRI's `P` flag, a Docker line whose text has no newline)."""
+    matching it is continued by the next line (CRI's `P` flag, a Docker line whose text has no newline); it is
+    matched at the line's start and may look ahead into the next line (the same stream: `(?P=stream)`)."""
 
     def __init__(self, record_start: str = "", chunk: int = CHUNK, continues: str = ""):
         self.chunk = chunk
@@ -83,10 +84,12 @@ class Framer:
         cut = self._cut_start(data)
         if self.continues is None:
             return cut
+        if cut > 0 and data.find(b"\n", cut) < 0:  # `continues` may look into the next line: it must be whole
+            cut = data.rfind(b"\n", 0, cut - 1) + 1
         # Not after a line the next one continues: step back over such lines.
         while cut > 0:
             line_start = data.rfind(b"\n", 0, cut - 1) + 1
-            if not self.continues.match(data, line_start, cut):
+            if not self.continues.match(data, line_start):
                 return cut
             cut = line_start
         return 0 if len(data) < 4 * self.chunk else data.rfind(b"\n") + 1
