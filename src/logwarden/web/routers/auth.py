@@ -11,6 +11,7 @@ Failed logins are written to logwarden's own journal (source logwarden, service 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -46,7 +47,7 @@ async def login(request: Request, state: ServerState = Depends(get_state)) -> Re
         except ValueError:
             raise HTTPException(400, 'send JSON {"user": "...", "password": "..."} or a login form') from None
         name, password, nxt = str(body.get("user", "")), str(body.get("password", "")), ""
-    user = state.auth.check_password(name, password) if name else None
+    user = await asyncio.to_thread(state.auth.check_password, name, password) if name else None
     if user is None:
         await state.journal("auth", f"failed login for user {name!r} (login form)", level="warn", user=name,
                             client_ip=client_ip(request), fields={"reason": "bad user or password"})
