@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from logwarden.demo.generate import MIXED_SHARES, PLANTED_QUEUE_ID, demo_is_current, write_demo, write_mixed
+from logwarden.demo.server_tree import LINES as SERVER_LINES
 
 # file (relative to the demo root) → lines at scale 1 (for archives: lines of the member)
 EXPECTED = {
@@ -43,6 +44,7 @@ EXPECTED = {
     "portal/webhooks_log.xlsx": 50,
     "portal/points_log.jsonl": 20,
 }
+EXPECTED.update(SERVER_LINES)  # VK Teams server logs and Zimbra's other logs (demo/server_tree.py)
 BLOCK_LOGS = ("vkteams/",)  # multi-line blocks with blank lines inside (VK Teams client logs)
 
 

@@ -25,7 +25,7 @@ from .generate import CONTENT_VERSION, DEFAULT_SEED, PLANTED_QUEUE_ID, demo_is_c
 TIMEZONE = "Europe/Moscow"  # the demo servers' wall clock
 # demo sub-directory → the host its logs come from ("" when every line names its host)
 HOSTS = {"zimbra": "mailstore01", "mta": "", "web": "web01", "directum": "rx01", "syslog": "", "app": "",
-         "vkteams": ""}
+         "vkteams": "", "vkteams-server": "teams01"}
 
 HOSTS |= {"cdn": "", "portal": ""}  # CDN access logs and the portal's journal exports: no host to name
 
@@ -146,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     runner.run("VK Teams: запросы, на которые сервер ответил 50000 (истекло время ожидания), с методом и пользователем",
                ["requests", "--status", "50000"])
     runner.run("VK Teams: запросы без ответа, ответы без запроса, сбои сети", ["requests", "--orphans"])
+    runner.run("VK Teams: серверные журналы по пространствам имён и службам (дерево Vector и пути из руководства)",
+               ["search", "source:vkteams | stats count() by (namespace, service, format)"])
+    runner.run("VK Teams: Keycloak — пользователь заведён в нескольких ветках LDAP (ошибка и трассировка целиком)",
+               ["search", "service:keycloak ldap_duplicate:1", "--limit", "2", "--output", "raw"])
+    runner.run("Zimbra: антивирус — найденные вирусы и остановка службы",
+               ["search", "source:zimbra (FOUND OR Stopped) | stats count() by (service, level)"])
     if runner.failed:
         print(f"\n{len(runner.failed)} command(s) failed:", file=sys.stderr)
         for cmd in runner.failed:
@@ -175,8 +181,6 @@ def serve_demo(runner: Runner) -> int:
         return subprocess.run(cmd, env=env, check=False).returncode
     except KeyboardInterrupt:
         return 0
-
-
 
 
 if __name__ == "__main__":
