@@ -33,7 +33,8 @@ def mail(data: tuple[Path, Path], *args: str) -> subprocess.CompletedProcess[byt
 def collate_pl(log: Path) -> str:
     if shutil.which("perl") is None or not COLLATE_PL.is_file():
         pytest.skip("perl or ../shared/tools/collate.pl is not available")
-    return subprocess.run(["perl", str(COLLATE_PL), str(log)], capture_output=True, check=True, timeout=60).stdout.decode()
+    return subprocess.run(["perl", str(COLLATE_PL), str(log)], capture_output=True, check=True,
+                          timeout=60).stdout.decode("utf-8", "surrogateescape")
 
 
 def blocks_with(text: str, needle: str) -> list[str]:
@@ -112,3 +113,24 @@ def test_transaction_begun_before_the_log_is_shown(data) -> None:
     assert "9A8B7C6D5E: from=<sales@corp.ru>, status=expired" not in text
     [msg] = json.loads(mail(data, "--queue-id", "9A8B7C6D5E", "--output", "json").stdout)
     assert msg["status"] == "expired" and msg["hops"][0]["notifications"][0]["queue_id"] == "5E6F7A8B9C"
+
+
+ODD_LINES = {  # bytes as some mail logs have them; collate.pl reads bytes, `mail --collate` must print the same
+    "latin-1": b"Oct 22 17:10:03 conch postfix/cleanup[1]: 1859D2412F: warning: header Subject: \xe9t\xe9 \xff from x",
+    "utf-8": "Oct 22 17:10:03 conch postfix/cleanup[1]: 1859D2412F: warning: header Subject: Отчёт from x".encode(),
+    "crlf": b"Oct 22 17:10:03 conch postfix/cleanup[1]: 1859D2412F: message-id=<a@b>\r",
+}
+
+
+@pytest.mark.parametrize("kind", ODD_LINES)
+def test_collate_reads_bytes_like_collate_pl(tmp_path: Path, kind: str) -> None:
+    lines = [b"Oct 22 17:10:02 conch postfix/smtpd[7]: connect from x.example[192.0.2.1]",
+             b"Oct 22 17:10:02 conch postfix/smtpd[7]: 1859D2412F: client=x.example[192.0.2.1]",
+             ODD_LINES[kind],
+             b"Oct 22 17:10:03 conch postfix/qmgr[2]: 1859D2412F: from=<a@b>, size=1, nrcpt=1 (queue active)",
+             b"Oct 22 17:10:04 conch postfix/qmgr[2]: 1859D2412F: removed"]
+    log = tmp_path / "mail.log"
+    log.write_bytes(b"".join(line + b"\n" for line in lines))
+    assert run_cli("ingest", str(log), data_dir=tmp_path / "data").returncode == 0
+    done = run_cli("mail", "--collate", data_dir=tmp_path / "data")
+    assert done.stdout.count(b"\n") == 6 and done.stdout == collate_pl(log).encode("utf-8", "surrogateescape")

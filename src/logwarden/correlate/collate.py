@@ -26,7 +26,9 @@ HEAD = r"^(?:\S+\s+){3}\S+\s+(postfix(?:-[^/\s]+)?)(?:/\S+)*/([^\s/]+)\[(\d+)\]:
 AGENTS = ("discard", "error", "local", "pipe", "virtual")  # smtp and lmtp have their own rule
 
 # The kind of a line, and the queue id (and bounce's new id) collate.pl reads from it; lines it ignores are
-# dropped in the engine. `r` is the rest of the line after `daemon[pid]: `.
+# dropped in the engine. `r` is the rest of the line after `daemon[pid]: `. The regexes read toValidUTF8(line):
+# the engine's RE2 matches nothing on a byte that is not UTF-8, where Perl's `\S` or `.` match any byte; the
+# replacement character behaves as Perl does on such a byte (not `\w`, not `\s`), and the line is printed as stored.
 _KIND = f"""multiIf(
     d = 'smtpd', multiIf(startsWith(r, 'connect from '), 'connect',
                          match(r, '^\\\\w+: client='), 'client',
@@ -46,7 +48,7 @@ SELECT line, inst, d AS daemon, pid, kind,
 FROM (
     SELECT origin, seq, n, line, g[1] AS inst, g[2] AS d, g[3] AS pid, g[4] AS r, {_KIND} AS kind
     FROM (
-        SELECT origin, seq, line, n, extractGroups(line, {{head:String}}) AS g
+        SELECT origin, seq, line, n, extractGroups(toValidUTF8(line), {{head:String}}) AS g
         FROM {DB}.events
         ARRAY JOIN splitByChar('\\n', raw) AS line, arrayEnumerate(splitByChar('\\n', raw)) AS n
         WHERE position(raw, 'postfix') > 0 {{where}}
