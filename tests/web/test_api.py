@@ -170,7 +170,7 @@ def test_ingest_tokens_and_strangers_cannot_read(server: Server, api: httpx.Clie
 
 
 def test_openapi_lists_the_api(server: Server, api: httpx.Client) -> None:
-    r = api.get("/api/openapi.json")
+    r = api.get("/api/v1/openapi.json")
     assert r.status_code == 200, r.text[:300]
     spec = r.json()
     for path in ("/api/v1/search", "/api/v1/export", "/api/v1/facets", "/api/v1/events/{event_id}",
@@ -178,3 +178,36 @@ def test_openapi_lists_the_api(server: Server, api: httpx.Client) -> None:
         assert path in spec["paths"]
 
 
+
+
+@pytest.mark.parametrize(("path", "status", "location"), [
+    ("/", 303, "/login?next=%2F"), ("/event/abc", 303, "/login?next=%2Fevent%2Fabc"), ("/mail", 303, None),
+    ("/docs", 303, "/login?next=%2Fdocs"), ("/login", 200, None), ("/static/app.js", 200, None),
+    ("/static/style.css", 200, None), ("/static/../routers/ui.py", 404, None), ("/static/%2e%2e/i18n.py", 404, None),
+    ("/static/nope.js", 404, None), ("/api/v1/openapi.json", 401, None), ("/api/v1/i18n", 401, None),
+])
+def test_pages_without_a_session(server: Server, path: str, status: int, location: str | None) -> None:
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        r = c.get(path)
+    assert r.status_code == status
+    if location:
+        assert r.headers["location"] == location
+
+
+@pytest.mark.parametrize(("accept", "lang"), [("ru-RU,ru;q=0.9", "ru"), ("en-GB,en;q=0.9", "en"), ("", "ru")])
+def test_i18n_script_picks_the_language(server: Server, accept: str, lang: str) -> None:
+    r = httpx.get(server.url + "/static/i18n.js", headers={"Accept-Language": accept} if accept else {})
+    data = json.loads(r.text.removeprefix("window.LW_I18N = ").rstrip().rstrip(";"))
+    assert data["lang"] == lang and data["strings"]["ru"]["search.submit"] == "Найти"
+
+
+def test_every_page_has_its_json_twin(api: httpx.Client) -> None:
+    hit = api.get("/api/v1/search", params={"q": "source:zimbra", "_size": 1}).json()["rows"][0]
+    for page, twin in (("/?q=source%3Azimbra&_format=json", "/api/v1/search?q=source%3Azimbra"),
+                       (f"/event/{hit['_id']}?_format=json", f"/api/v1/events/{hit['_id']}"),
+                       ("/trace/abc?_format=json", "/api/v1/traces/abc"), ("/mail?_format=json", "/api/v1/mail/flows")):
+        r = api.get(page, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (307, twin)
+    assert api.get(f"/event/{hit['_id']}", params={"_format": "json"}, follow_redirects=True).json()["raw"] == hit["raw"]
+    docs = api.get("/docs")
+    assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
