@@ -5,6 +5,7 @@ template groups messages."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,25 @@ def test_ingest_source_wins_over_path_rules(tmp_path: Path, engine: Store, regis
     assert ingestor.ingest(inp).records == 1
     [row] = _rows(engine, "SELECT source, service FROM lw.events WHERE origin = {o:String}", o=str(path))
     assert row == {"source": "teams-prod", "service": "krtek"}
+
+
+def test_users_path_rules_from_the_formats_folder(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    formats = tmp_path / "formats"
+    formats.mkdir()
+    (formats / "path_rules.toml").write_text(
+        '[[rules]]\nname = "teams_prod"\npath = \'/prod/(?P<service>[^/]+)/\'\nsource = "vkteams"\n'
+        '[rules.fields]\nenv = "prod"\n'
+        '[[rules.samples]]\npath = "/x/prod/beagle/a.log"\nexpect = { service = "beagle", env = "prod" }\n',
+        encoding="utf-8")
+    log = tmp_path / "prod/beagle/a.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("a line no format reads\n", encoding="utf-8")
+    env = {"LOGWARDEN_FORMATS_DIR": str(formats)}
+    proc = run_cli("ingest", str(log), data_dir=tmp_path / "data", env=env)
+    assert proc.returncode == 0, proc.stderr.decode()
+    proc = run_cli("search", "env:prod", "--output", "ndjson", data_dir=tmp_path / "data", env=env)
+    assert proc.returncode == 0, proc.stderr.decode()
+    [event] = [json.loads(x) for x in proc.stdout.decode().splitlines()]
+    assert (event["source"], event["service"], event["env"]) == ("vkteams", "beagle", "prod")

@@ -31,9 +31,12 @@ class Detection:
 
 class Registry:
     def __init__(self, folders: list[Path]):
+        self.folders = list(folders)
         raw: dict[str, tuple[dict[str, Any], Path]] = {}
         for folder in folders:
             for path in sorted(folder.glob("*.toml")):
+                if path.name == "path_rules.toml":  # a user's path rules (ingest/path_rules.py), not a format
+                    continue
                 data = load_file(path)
                 raw[data.get("name", path.stem)] = (data, path)  # later folders override by name
         self.formats: dict[str, FormatSpec] = {}

@@ -102,9 +102,10 @@ def load_rules(path: Path) -> list[PathRule]:
     return [_rule(r, str(path)) for r in data.get("rules", ())]
 
 
-def default_path_rules(user_folder: Path | None = None) -> PathRules:
-    """The user's rules (if any) first, then the built-in ones."""
+def default_path_rules(*user_folders: Path) -> PathRules:
+    """The rules of the user's folders (the last folder first), then the built-in ones."""
     rules: list[PathRule] = []
-    if user_folder is not None and (user_folder / "path_rules.toml").is_file():
-        rules += load_rules(user_folder / "path_rules.toml")
+    for folder in reversed(user_folders):
+        if (folder / "path_rules.toml").is_file():
+            rules += load_rules(folder / "path_rules.toml")
     return PathRules(rules + load_rules(BUILTIN_RULES))

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from logwarden.errors import LogwardenError, UsageError
 from logwarden.formats.detect_file import SNIFF, sniff
-from logwarden.formats.registry import Registry
+from logwarden.formats.registry import BUILTIN, Registry
 from logwarden.formats.spec import FormatSpec
 from logwarden.formats.sql import EVENT_COLUMNS, select_sql
 from logwarden.formats.tsv_header import bind as bind_tsv_header
@@ -105,7 +105,8 @@ class Ingestor:
     def __init__(self, store: Store, registry: Registry, options: IngestOptions,
                  progress: Callable[[int], None] | None = None, path_rules: PathRules | None = None):
         self.store, self.registry, self.options = store, registry, options
-        self.path_rules = path_rules or default_path_rules()  # what a file's path says (data/path_rules.toml)
+        # What a file's path says (data/path_rules.toml, and path_rules.toml in the user's formats folder).
+        self.path_rules = path_rules or default_path_rules(*(f for f in registry.folders if f != BUILTIN))
         self.progress = progress or (lambda n: None)
 
     # -- one input ---------------------------------------------------------------------------------
