@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -52,7 +53,7 @@ async def login(request: Request, state: ServerState = Depends(get_state)) -> Re
         await state.journal("auth", f"failed login for user {name!r} (login form)", level="warn", user=name,
                             client_ip=client_ip(request), fields={"reason": "bad user or password"})
         if is_form:
-            return RedirectResponse(f"/login?error=1&next={nxt}", status_code=303)
+            return RedirectResponse(f"/login?error=1&next={quote(nxt, safe='')}", status_code=303)
         raise HTTPException(401, "wrong user name or password")
     await state.journal("auth", f"user {name!r} logged in", user=name, client_ip=client_ip(request))
     sid = state.auth.open_session(user)
