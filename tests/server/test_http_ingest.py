@@ -182,3 +182,11 @@ def test_revoked_token_is_refused(server: Server) -> None:
         assert c.delete(f"/api/v1/tokens/{made['id']}").status_code == 200
         with server.client(made["token"]) as t:
             assert t.post("/api/v1/ingest", content=b"revoke-case\n").status_code == 401
+
+
+def test_body_that_inflates_too_far_is_refused(server: Server, ingest_token: str) -> None:
+    bomb = gzip.compress(b"x" * ((64 << 20) + 10))  # ~65 KB on the wire
+    with server.client(ingest_token) as c:
+        r = c.post("/api/v1/ingest", content=bomb, headers={"Content-Encoding": "gzip"})
+        assert r.status_code == 400 and "inflates past" in r.json()["detail"]
+        assert c.post("/api/v1/ingest", content=b"x\n", headers={"Content-Encoding": "br"}).status_code == 400

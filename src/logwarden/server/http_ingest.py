@@ -3,7 +3,6 @@ Elasticsearch `_bulk`). Pure functions: no engine, no I/O, so they are tested on
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Iterable
@@ -43,10 +42,12 @@ class Parsed:
 def decode_body(body: bytes, encoding: str) -> bytes:
     encoding = encoding.lower().strip()
     try:
-        if encoding in ("gzip", "x-gzip"):
-            body = gzip.decompress(body)
-        elif encoding == "deflate":
-            body = zlib.decompress(body)
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            # Bounded: a small body that inflates past MAX_BODY is refused, not inflated into memory.
+            inflater = zlib.decompressobj(wbits=47 if "gzip" in encoding else 15)
+            body = inflater.decompress(body, MAX_BODY + 1)
+            if len(body) > MAX_BODY:
+                raise UsageError(f"the body inflates past {MAX_BODY >> 20} MiB; send at most that per request")
         elif encoding not in ("", "identity"):
             raise UsageError(f"Content-Encoding {encoding!r} is not supported; send gzip, deflate or plain")
     except (OSError, EOFError, zlib.error) as exc:

@@ -38,8 +38,14 @@ async def _body(request: Request) -> bytes:
     length = int(request.headers.get("content-length") or 0)
     if length > http_ingest.MAX_BODY:
         raise HTTPException(413, f"the body is {length >> 20} MiB; send at most {http_ingest.MAX_BODY >> 20} MiB")
+    chunks, size = [], 0
+    async for chunk in request.stream():  # a chunked body has no length to check up front
+        size += len(chunk)
+        if size > http_ingest.MAX_BODY:
+            raise HTTPException(413, f"the body is over {http_ingest.MAX_BODY >> 20} MiB; send less per request")
+        chunks.append(chunk)
     try:
-        return http_ingest.decode_body(await request.body(), request.headers.get("content-encoding", ""))
+        return http_ingest.decode_body(b"".join(chunks), request.headers.get("content-encoding", ""))
     except LogwardenError as exc:
         raise HTTPException(400, str(exc)) from None
 
