@@ -217,3 +217,32 @@ def test_level_words(registry: Registry, engine, fmt: str, line: str, want: str)
     [event] = parse_lines(engine, registry.get(fmt), [line])
     assert event["format"] == fmt, event
     assert event["level"] == want, event
+
+
+# -- Windows-style and ISO timestamps --------------------------------------------------------------------
+WINFMT = """
+name = "wintime"
+title = "Windows-style times"
+regex = '^(?P<ts>[^|]+)\\|(?P<level>\\w+)\\|(?P<message>.*)'
+[timestamp]
+format = "{fmt}"
+[[samples]]
+line = "2024-03-01 10:00:00|INFO|x"
+expect = {{ level = "info" }}
+"""
+TIMES = [
+    ("best", "2024-03-01T10:00:00.1234567+03:00", "2024-03-01T07:00:00.123456Z"),  # .NET: 7 digits
+    ("best", "2024-03-01 10:00:00,123", "2024-03-01T10:00:00.123000Z"),  # log4j comma
+    ("best", "01.03.2024 10:00:00", "2024-03-01T10:00:00Z"),  # ru-RU Windows: day first
+    ("best", "20240301T100000Z", "2024-03-01T10:00:00Z"),  # ISO 8601 basic
+    ("best_us", "3/1/2024 1:00:00 PM", "2024-03-01T13:00:00Z"),  # en-US Windows: month first
+    ("best_us", "2024-03-01 10:00:00", "2024-03-01T10:00:00Z"),
+]
+
+
+@pytest.mark.parametrize("fmt,stamp,want", TIMES)
+def test_windows_and_iso_times(tmp_path: Path, engine, fmt: str, stamp: str, want: str) -> None:
+    (tmp_path / "wintime.toml").write_text(WINFMT.format(fmt=fmt), encoding="utf-8")
+    spec = Registry([tmp_path]).get("wintime")
+    [event] = parse_lines(engine, spec, [f"{stamp}|WARN|x"])
+    assert (event["ts"].replace(".000000Z", "Z"), event["ts_inferred"], event["level"]) == (want, 0, "warn")

@@ -22,7 +22,7 @@ COLUMN_CAPTURES = ("host", "service", "user", "client_ip", "trace_id", "request_
 # Captures used to build the event but never stored as fields (the text stays in `raw` only).
 CONSUMED = ("ts", "message")
 
-TS_FORMATS = ("best", "syslog", "clf", "unix", "unix_ms")
+TS_FORMATS = ("best", "best_us", "syslog", "clf", "unix", "unix_ms")
 LEVEL_MAPS = ("words", "syslog_pri", "http_status", "ranges")
 KNOWN_KEYS = {
     "name", "title", "system", "source", "service", "kind", "extends", "detect", "priority", "filenames",

@@ -82,6 +82,8 @@ def _ts_expr(spec: FormatSpec, capture: str) -> str:
         # 2020-09-29 16:45:00,123 (Java/log4j) -> a dot before the fraction.
         x = f"replaceRegexpOne({capture}, '(\\\\d\\\\d:\\\\d\\\\d:\\\\d\\\\d),(\\\\d)', '\\\\1.\\\\2')"
         return parse.format(x=x)
+    if spec.ts_format == "best_us":  # 3/1/2024 1:00:00 PM (Windows, en-US): month first; else as `best`
+        return f"parseDateTime64BestEffortUSOrNull({capture}, 6, {{tz:String}})"
     if spec.ts_format == "clf":  # 10/Oct/2000:13:55:36 -0700
         return parse.format(x=f"replaceOne({capture}, ':', ' ')")
     if spec.ts_format == "unix":
