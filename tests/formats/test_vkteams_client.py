@@ -208,3 +208,28 @@ def test_a_failure_takes_the_time_before_it(engine: Store, stored: dict[str, Pat
                        "WHERE origin = {o:String} ORDER BY seq", {"o": str(stored["seed"])})
     assert [(r["kind"], r["ts"], r["ts_inferred"]) for r in rows][-2:] == [
         ("response", "2020-11-30 13:24:25.000000", 0), ("error", "2020-11-30 13:24:25.000000", 1)]
+
+
+def test_a_status_line_keeps_its_headers_and_body(engine: Store, registry: Registry, tmp_path: Path) -> None:
+    """`HTTP/2 200`, response headers, a blank line and the server's `{"ts": …}` body are one record."""
+    request = REQ_2.replace("21257-1606742661", "777-1606742700")
+    answer = ("HTTP/2 200\nserver: nginx\ncontent-type: application/json\n\n"
+              + RESP_2.replace("21257-1606742661", "777-1606742700"))
+    log = tmp_path / "status.log"
+    log.write_text(f"{request}\n{answer}\n{RESP_3}\n", encoding="utf-8")
+    _ingest(engine, registry, log)
+    rows = engine.rows(f"SELECT raw, request_id, status, fields['http_status'] AS http FROM {DB}.events "
+                       "WHERE origin = {o:String} ORDER BY seq", {"o": str(log)})
+    assert [(r["request_id"], r["status"], r["http"]) for r in rows] == [
+        ("777-1606742700", "", ""), ("777-1606742700", "50000", "200"), ("21257-1606742661", "40000", "")]
+    assert rows[1]["raw"] == answer.replace("21257", "777")
+
+
+def test_aimsid_in_a_url_is_masked(engine: Store, registry: Registry) -> None:
+    from logwarden.formats.check import parse_lines
+
+    record = ("GET /api/v34/rapi/getUserInfo?aimsid=030.4294792228*%3A728059286&sn=1 HTTP/2\nHost: u.icq.net\n"
+              "User-Agent: ICQ Desktop 728059286 ic18eTwFBO7vAdt9 3.0.0(30191) MacOSX_11.0 PC")
+    got = parse_lines(engine, registry.get("vkteams_client"), [record])[0]
+    assert got["raw"].startswith("GET /api/v34/rapi/getUserInfo?aimsid=***&sn=1 HTTP/2\n")
+    assert (got["api_method"], got["user"], got["http_method"]) == ("getUserInfo", "728059286", "GET")

@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                ["mail", "--queue-id", PLANTED_QUEUE_ID])
     runner.run("Перезапуски служб и записи перед каждым (что уронило сервер)", ["restarts", "--before", "3"])
     runner.run("VK Teams: входы и сессии клиентов (действия из таблицы методов)",
-               ["search", "category:Сессии | stats count() by (action, user)"])
+               ["search", "category:Сессии kind:request | stats count() by (action, user)"])
     runner.run("VK Teams: запросы, на которые сервер ответил 50000 (истекло время ожидания), с методом и пользователем",
                ["requests", "--status", "50000"])
     runner.run("VK Teams: запросы без ответа, ответы без запроса, сбои сети", ["requests", "--orphans"])
