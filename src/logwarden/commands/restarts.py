@@ -32,6 +32,8 @@ def register(cli: Any) -> None:
         before it (the likely cause).
 
         Перезапуски служб и записи перед каждым: что уронило сервер."""
+        from logwarden.client import local_server
+        from logwarden.commands.trace import from_server, server_params
         from logwarden.correlate.render import write_restarts
         from logwarden.correlate.restarts import restarts as find
         from logwarden.timeparse import time_range
@@ -39,9 +41,15 @@ def register(cli: Any) -> None:
         tz = settings.timezone(timezone)
         _check_zone(tz)
         lo, hi = time_range(since, start, end, tz)
-        registry = obj.registry()
-        with obj.store("restarts") as store:
-            starts = find(store, service=service, before=before, time_from=lo, time_to=hi, registry=registry)
+        if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: ask it
+            answer = srv.request("GET", "/api/v1/restarts",
+                                 params=server_params(lo, hi, service=service, before=str(before)))
+            starts = [{**from_server(s), "before": [from_server(r) for r in s.get("before") or []],
+                       "cause": from_server(s["cause"]) if s.get("cause") else None} for s in answer["rows"]]
+        else:
+            registry = obj.registry()
+            with obj.store("restarts") as store:
+                starts = find(store, service=service, before=before, time_from=lo, time_to=hi, registry=registry)
         write_restarts(starts, output)
         if not starts and output == "table":
             click.echo("logwarden: no service start found in the stored logs"

@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import click
 
 from logwarden import settings
 from logwarden.output import OUTPUTS
+
+
+def server_params(lo: datetime | None, hi: datetime | None, **extra: Any) -> dict[str, Any]:
+    """Query parameters for the server's API: times as ISO 8601 in UTC, empty values left out."""
+    params = {k: v for k, v in extra.items() if v not in (None, "", 0)}
+    if lo is not None:
+        params["_from"] = lo.isoformat() + "+00:00"
+    if hi is not None:
+        params["_to"] = hi.isoformat() + "+00:00"
+    return params
+
+
+def from_server(row: dict[str, Any]) -> dict[str, Any]:
+    """An event row of the API as the CLI's outputs take it: the engine's time text (the API gives ISO 8601),
+    without the API's `_id` (not an event column)."""
+    out = {k: v for k, v in row.items() if k != "_id"}
+    if isinstance(out.get("ts"), str):
+        out["ts"] = out["ts"].replace("T", " ").removesuffix("Z")
+    return out
 
 
 def register(cli: Any) -> None:
@@ -32,6 +53,7 @@ def register(cli: Any) -> None:
 
         Все записи одной трассы, запроса или письма (queue id) из всех журналов и хостов, по времени.
         Exits 1 when no record carries ID."""
+        from logwarden.client import local_server
         from logwarden.correlate.trace import trace as find
         from logwarden.output import write_rows
         from logwarden.timeparse import time_range
@@ -39,8 +61,13 @@ def register(cli: Any) -> None:
         tz = settings.timezone(timezone)
         _check_zone(tz)
         lo, hi = time_range(since, start, end, tz)
-        with obj.store("trace") as store:
-            rows = find(store, id, limit=limit or None, time_from=lo, time_to=hi)
+        if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: ask it
+            answer = srv.request("GET", f"/api/v1/traces/{quote(id, safe='')}",
+                                 params=server_params(lo, hi, _size=limit))
+            rows = [from_server(r) for r in answer["rows"]]
+        else:
+            with obj.store("trace") as store:
+                rows = find(store, id, limit=limit or None, time_from=lo, time_to=hi)
         if rows or output != "table":
             write_rows(rows, "events", output)
         if not rows:

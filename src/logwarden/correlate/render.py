@@ -88,6 +88,11 @@ def write_context(groups: list[dict[str, Any]], output: str, stream: TextIO | No
     return sum(len(g) for g in recs)
 
 
+def _is(record: dict[str, Any], other: dict[str, Any] | None) -> bool:
+    """The same stored record (a copy that came through the API counts)."""
+    return other is not None and (record.get("origin"), record.get("seq")) == (other.get("origin"), other.get("seq"))
+
+
 def write_restarts(starts: list[dict[str, Any]], output: str, stream: TextIO | None = None) -> int:
     """Write restarts (from `correlate.restarts.restarts`): each start after the records before it."""
     stream = stream or sys.stdout
@@ -95,10 +100,7 @@ def write_restarts(starts: list[dict[str, Any]], output: str, stream: TextIO | N
     if output == "raw":
         _write_raw(stream, _raw_groups(recs))
     elif output == "table":
-        marks = []
-        for s, g in zip(starts, recs, strict=True):
-            cause = s.get("cause")
-            marks.append(["!" if cause is not None and r is cause else "" for r in g[:-1]] + [">"])
+        marks = [["!" if _is(r, s.get("cause")) else "" for r in g[:-1]] + [">"] for s, g in zip(starts, recs, strict=True)]
         _table(recs, stream, marks)
     elif output == "json":
         items = [{**valid_text(event_object({k: v for k, v in s.items() if k not in ("before", "cause")})),
@@ -108,7 +110,7 @@ def write_restarts(starts: list[dict[str, Any]], output: str, stream: TextIO | N
         json.dump(items, stream, ensure_ascii=False, indent=1, default=str)
         stream.write("\n")
     else:
-        extra = [[{"startup": False, "cause": r is s.get("cause")} for r in s["before"]]
+        extra = [[{"startup": False, "cause": _is(r, s.get("cause"))} for r in s["before"]]
                  + [{"startup": True, "cause": False}] for s in starts]
         write_rows(_flat(recs, extra), "rows", output, stream=stream)
     return len(starts)
