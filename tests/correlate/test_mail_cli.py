@@ -134,3 +134,14 @@ def test_collate_reads_bytes_like_collate_pl(tmp_path: Path, kind: str) -> None:
     assert run_cli("ingest", str(log), data_dir=tmp_path / "data").returncode == 0
     done = run_cli("mail", "--collate", data_dir=tmp_path / "data")
     assert done.stdout.count(b"\n") == 6 and done.stdout == collate_pl(log).encode("utf-8", "surrogateescape")
+
+
+def test_collate_last_line_without_newline(tmp_path: Path) -> None:
+    """The file's last line has no newline and ends up in a printed transaction: collate.pl prints it bare."""
+    log = tmp_path / "mail.log"
+    log.write_bytes(b"Oct 22 17:10:02 conch postfix/smtpd[7]: connect from x.example[192.0.2.1]\n"
+                    b"Oct 22 17:10:02 conch postfix/smtpd[7]: 1859D2412F: client=x.example[192.0.2.1]")
+    assert run_cli("ingest", str(log), data_dir=tmp_path / "data").returncode == 0
+    done = run_cli("mail", "--collate", data_dir=tmp_path / "data")
+    assert done.stdout.endswith(b"]\n") and not done.stdout.endswith(b"\n\n")
+    assert done.stdout == collate_pl(log).encode("utf-8", "surrogateescape")

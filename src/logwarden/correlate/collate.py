@@ -8,8 +8,8 @@ lines per pid until a `to=` line, a transaction is printed as soon as qmgr logs 
 left is printed at the end in the order each queue id was first seen. The output is byte for byte what
 `perl collate.pl FILE` prints for the same file.
 
-Known differences from running collate.pl on the file itself: a file whose last line has no newline gets one
-(the store keeps records, not line ends); several stored files are read as one stream, oldest file first.
+Several stored files are read as one stream, oldest file first (as `collate.pl mail.log.1 mail.log`). A file's
+last line printed without a newline when the file had none is known from the ingest bookkeeping (bytes read).
 """
 
 from __future__ import annotations
@@ -42,16 +42,19 @@ _KIND = f"""multiIf(
     '')"""
 
 _SQL = f"""
-SELECT line, inst, d AS daemon, pid, kind,
+SELECT origin, seq, n, line, inst, d AS daemon, pid, kind,
        if(kind IN ('connect', 'disconnect', 'smtpd', 'smtp'), '', extract(r, '^(\\\\w+): ')) AS qid,
-       if(kind = 'bounce', extract(r, ' notification: (\\\\w+)$'), '') AS newid
+       if(kind = 'bounce', extract(r, ' notification: (\\\\w+)$'), '') AS newid,
+       n = nl AND has({{bare:Array(String)}}, concat(origin, '#', toString(seq))) AS bare
 FROM (
-    SELECT origin, seq, n, line, g[1] AS inst, g[2] AS d, g[3] AS pid, g[4] AS r, {_KIND} AS kind
+    SELECT origin, seq, n, nl, line, g[1] AS inst, g[2] AS d, g[3] AS pid, g[4] AS r, {_KIND} AS kind,
+           indexOf({{names:Array(String)}}, origin) AS origin_rank
     FROM (
-        SELECT origin, seq, line, n, extractGroups(toValidUTF8(line), {{head:String}}) AS g
+        SELECT origin, seq, line, n, length(splitByChar('\\n', raw)) AS nl,
+               extractGroups(toValidUTF8(line), {{head:String}}) AS g
         FROM {DB}.events
         ARRAY JOIN splitByChar('\\n', raw) AS line, arrayEnumerate(splitByChar('\\n', raw)) AS n
-        WHERE position(raw, 'postfix') > 0 {{where}}
+        WHERE position(raw, 'postfix') > 0 AND has({{names:Array(String)}}, origin)
     )
     WHERE length(g) = 4
 )
@@ -68,19 +71,26 @@ def _origin_order(store: Store, origin: str | None) -> list[str]:
     return [row["origin"] for row in rows]
 
 
+def _unterminated(store: Store, origins: list[str]) -> list[str]:
+    """`origin#seq` of the last record of each file that ended without a newline: the bytes read (the file's
+    ingest bookkeeping) are one less than its records and their newlines."""
+    rows = store.rows(
+        f"""SELECT e.origin AS origin, e.last AS last FROM
+            (SELECT origin, sum(length(raw) + 1) AS bytes, max(seq) AS last FROM {DB}.events
+             WHERE has({{names:Array(String)}}, origin) GROUP BY origin) AS e
+            INNER JOIN (SELECT origin, argMax(offset, at) AS offset FROM {DB}.files
+                        WHERE state = 'done' AND has({{names:Array(String)}}, origin) GROUP BY origin) AS f
+            ON e.origin = f.origin
+            WHERE f.offset + 1 = e.bytes""", {"names": origins})
+    return [f"{row['origin']}#{row['last']}" for row in rows]
+
+
 def collate_lines(store: Store, origin: str | None = None) -> Iterator[dict[str, Any]]:
-    """The lines collate.pl acts on, classified by the engine, in the order it would read them."""
-    ranks = _origin_order(store, origin)
-    if not ranks:
-        return
-    rank = "indexOf({names:Array(String)}, origin) AS origin_rank"
-    sql = _SQL.replace("{where}", "AND origin = {o:String}" if origin is not None else "")
-    sql = sql.replace("SELECT origin, seq, n, line,", f"SELECT origin, seq, n, line, {rank},", 1)
-    sql = sql.replace("SELECT line, inst,", "SELECT origin_rank, origin, seq, n, line, inst,", 1)
-    params: dict[str, Any] = {"head": HEAD, "names": list(ranks)}
-    if origin is not None:
-        params["o"] = origin
-    yield from store.stream(sql, params)
+    """The lines collate.pl acts on, classified by the engine, in the order it would read them. `bare`: the
+    file's last line, which had no newline."""
+    names = _origin_order(store, origin)
+    if names:
+        yield from store.stream(_SQL, {"head": HEAD, "names": names, "bare": _unterminated(store, names)})
 
 
 class _Collator:
@@ -100,7 +110,7 @@ class _Collator:
 
     def feed(self, row: dict[str, Any]) -> str | None:
         """Take one line; return a finished transaction when this line completes one."""
-        line, kind, pid = row["line"] + "\n", row["kind"], row["pid"]
+        line, kind, pid = row["line"] + ("" if row["bare"] else "\n"), row["kind"], row["pid"]
         inst = row["inst"]
         qid = f"{inst}/{row['qid']}"
         tx = self.transaction
