@@ -233,3 +233,14 @@ def test_aimsid_in_a_url_is_masked(engine: Store, registry: Registry) -> None:
     got = parse_lines(engine, registry.get("vkteams_client"), [record])[0]
     assert got["raw"].startswith("GET /api/v34/rapi/getUserInfo?aimsid=***&sn=1 HTTP/2\n")
     assert (got["api_method"], got["user"], got["http_method"]) == ("getUserInfo", "728059286", "GET")
+
+
+def test_a_format_that_reads_none_of_its_captures(tmp_path: Path, engine: Store) -> None:
+    """The engine refuses extractGroups without groups: a regex whose captures nobody reads is a match."""
+    from logwarden.formats.check import parse_lines
+
+    (tmp_path / "t.toml").write_text(
+        "name = \"t\"\ntitle = \"t\"\nregex = '^(?P<_word>\\w+) DONE$'\n[[samples]]\nline = \"job DONE\"\n"
+        "expect = { format = \"t\" }\n", encoding="utf-8")
+    got = parse_lines(engine, Registry([tmp_path]).get("t"), ["job DONE", "job FAILED"])
+    assert [g["format"] for g in got] == ["t", ""]

@@ -217,9 +217,12 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool, service: st
     inner = [f"seq, {raw} AS raw"]
     if spec.kind == "regex":
         regex, captures = engine_regex(spec)
-        inner.append(f"extractGroups(raw, {p.bind(regex)}) AS g")
-        inner.append("notEmpty(g) AS ok")
-        inner += [f"g[{i}] AS c_{name}" for i, name in enumerate(captures, start=1)]
+        if captures:
+            inner.append(f"extractGroups(raw, {p.bind(regex)}) AS g")
+            inner.append("notEmpty(g) AS ok")
+            inner += [f"g[{i}] AS c_{name}" for i, name in enumerate(captures, start=1)]
+        else:  # no capture is read: the engine refuses extractGroups without groups; a match is all it takes
+            inner.append(f"match(raw, {p.bind(regex)}) AS ok")
     elif spec.tsv is not None:  # header-driven TSV: cells by the file's column positions
         captures = spec.captures
         inner += capture_items(spec.tsv, p.bind)
