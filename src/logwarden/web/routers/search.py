@@ -8,7 +8,7 @@ query service) in the engine worker, restricted to the caller's sources.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -68,7 +68,9 @@ def _bounds(store: Store, s: Search) -> tuple[datetime, datetime] | None:
     if not int(row["count"]):
         return None
     lo = s.time_from or datetime.strptime(row["lo"][:19], "%Y-%m-%d %H:%M:%S")
-    hi = s.time_to or datetime.strptime(row["hi"][:19], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1)
+    last = datetime.strptime(row["hi"][:19], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1)
+    # An open end is now when a start was asked for (the last 2 hours end now), else the last event.
+    hi = s.time_to or (max(last, datetime.now(UTC).replace(tzinfo=None)) if s.time_from else last)
     return lo, hi
 
 
