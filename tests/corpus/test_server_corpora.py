@@ -44,6 +44,7 @@ CLAIMS = [
     ("lnav/test/logfile_logfmt.0", "logfmt", 5, 1.0),
     ("lnav/test/logfile_grafana.0", "logfmt", 5, 1.0),
     (f"{CS}/navidrome-logs/navidrome-logs.log", "logfmt", 2, 1.0),
+    ("lnav/test/logfile_zap_console.0", "zap_console", 3, 1.0),  # 9 lines: a Go stack trace continues a record
     ("lnav/test/logfile_laravel.0", "laravel", 82, 1.0),  # 1416 lines: [stacktrace] lines continue records
     ("lnav/test/logfile_laravel.1", "laravel", 4, 1.0),
     ("datalust-clef-tool/data/example.clef", "clef", 15, 1.0),

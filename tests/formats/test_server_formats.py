@@ -15,7 +15,7 @@ from logwarden.ingest.framing import Framer
 from logwarden.ingest.path_rules import default_path_rules, load_rules
 
 SERVER_FORMATS = ["keycloak", "janus", "nginx_error", "php_error", "laravel", "mysql_error", "tarantool", "logfmt",
-                  "clef", "cri", "docker_json", "zimbra_stats", "clamd"]
+                  "clef", "cri", "docker_json", "zimbra_stats", "clamd", "zap_console"]
 
 
 def test_server_formats_are_built_in(registry: Registry) -> None:
@@ -159,6 +159,7 @@ DETECT = [
     ('{"@t":"2017-04-20T04:24:47.0251719Z","@mt":"Loop {Counter}","Counter":0}', "clef"),
     ('{"@l":"Warning","@t":"2023-12-20T00:55:07Z","@m":"My warning log"}', "clef"),
     ("2022-01-28T16:04:05.413656027Z stdout F hello", "cri"),
+    ("2025-04-24T22:09:20.856Z\terror\tinternal/queue_sender.go:128\tExporting failed.\t{}", "zap_console"),
     ('{"log":"hello\\n","stream":"stdout","time":"2019-04-01T17:58:33.598656444Z"}', "docker_json"),
     ("Mar 16 12:00:04 SRV03-BF65 zimbramon[12880]: 12880:info: MTA: SRV03-BF65: mta_delay,sendmail_events:: 0,8",
      "zimbra_stats"),
