@@ -266,9 +266,9 @@ function renderFacets(data) {
       el("ul", {}, values.map(v => el("li", {},
         el("a", {href: "#", class: "facet-value", title: t("facet.add"), dataset: {field: name, value: v.value},
                  text: v.value, onclick: ev => { ev.preventDefault(); addTerm(termFor(name, v.value)); }}),
-        el("a", {href: "#", class: "facet-exclude", title: t("facet.exclude"), text: "−",
-                 onclick: ev => { ev.preventDefault(); addTerm("-" + termFor(name, v.value)); }}),
-        el("span", {class: "count", text: v.count.toLocaleString(LW.lang)}))))));
+        el("span", {class: "count", text: v.count.toLocaleString(LW.lang)}),
+        el("a", {href: "#", class: "facet-exclude", title: t("facet.exclude"), text: "⊘",
+                 onclick: ev => { ev.preventDefault(); addTerm("-" + termFor(name, v.value)); }}))))));
   }
 }
 
