@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     runner.run("VK Teams: Keycloak — пользователь заведён в нескольких ветках LDAP (ошибка и трассировка целиком)",
                ["search", "service:keycloak ldap_duplicate:1", "--limit", "2", "--output", "raw"])
     runner.run("Zimbra: антивирус — найденные вирусы и остановка службы",
-               ["search", "source:zimbra (FOUND OR Stopped) | stats count() by (service, level)"])
+               ["search", ("source:zimbra (service:clamd OR service:zimbramon) (FOUND OR Stopped) "
+                          "| stats count() by (service, format, level)")])
     if runner.failed:
         print(f"\n{len(runner.failed)} command(s) failed:", file=sys.stderr)
         for cmd in runner.failed:
