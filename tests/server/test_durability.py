@@ -131,3 +131,37 @@ def test_overload_answers_429_and_counts_udp_drops(tmp_path: Path) -> None:
         assert s["pending_bytes"] < 2 << 20  # bounded: refused data was not kept
     finally:
         assert srv.stop() == 0
+
+
+BOOM_FORMAT = '''name = "boom_test"
+title = "a format whose expression the engine refuses on some records"
+system = "test"
+source = "boomtest"
+regex = '^BOOMLOG (?P<word>\\S+)'
+
+[fields]
+checked = { expr = "if(c_word = 'explode', toString(throwIf(1, 'refused by the engine')), c_word)" }
+
+[[samples]]
+line = "BOOMLOG fine"
+expect = { word = "fine", checked = "fine" }
+'''
+
+
+def test_batch_the_engine_refuses_is_stored_unparsed(tmp_path: Path) -> None:
+    """Bad data is data: a batch that keeps failing in the engine is kept (WAL) and finally stored unparsed."""
+    formats = tmp_path / "formats"
+    formats.mkdir()
+    (formats / "boom.toml").write_text(BOOM_FORMAT)
+    srv = Server(tmp_path / "data", {"LOGWARDEN_FORMATS_DIR": str(formats)}).start()
+    try:
+        with srv.client() as c:
+            r = c.post("/api/v1/ingest?format=boom_test", content=b"BOOMLOG fine\nBOOMLOG explode\n")
+        assert r.status_code == 200
+        s = srv.wait_stored(2)
+        assert s["engine_errors"] >= 3 and "refused by the engine" in s["last_error"]
+        rows = {r["raw"]: r for r in srv.search("BOOMLOG")}
+        assert set(rows) == {"BOOMLOG fine", "BOOMLOG explode"}  # each once: failed tries left nothing behind
+        assert all(r["format"] == "" for r in rows.values())
+    finally:
+        assert srv.stop() == 0

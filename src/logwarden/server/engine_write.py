@@ -87,8 +87,17 @@ def _stage(store: Store, runs: list[tuple[int, bytes]]) -> tuple[list[str], str]
 
 
 def write_entries(store: Store, entries: Sequence[Entry], registry: Registry, timezone: str, batch: int) -> int:
-    """Store `entries` (all or nothing); returns the records written."""
+    """Store `entries` (all or nothing: a failure removes what the batch wrote); returns the records written."""
     _book(store, [(WAL_ORIGIN, 0, 0, "pending")], batch)
+    try:
+        return _write(store, entries, registry, timezone, batch)
+    except Exception:
+        store.delete_batch(batch)
+        _book(store, [(WAL_ORIGIN, 0, 0, "aborted")], batch)
+        raise
+
+
+def _write(store: Store, entries: Sequence[Entry], registry: Registry, timezone: str, batch: int) -> int:
     total = 0
     next_seq: dict[str, int] = {}
     for (origin, fmt, source, host), group in _group(entries).items():

@@ -23,6 +23,7 @@ from logwarden.server.wal import Entry, Wal
 from logwarden.store.chdb_store import Store
 
 log = logging.getLogger("logwarden.server")
+UNPARSED_AFTER = 3  # a batch the engine refuses this many times in a row is stored without parsing
 
 
 class Overloaded(Exception):
@@ -69,6 +70,7 @@ class IngestQueue:
         self._drained: list[Callable[[], None]] = []  # resume callbacks of paused TCP readers
         self._closing = False
         self._flush_lock = asyncio.Lock()
+        self._failures = 0  # consecutive failed batches
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- start: replay ---------------------------------------------------------------------------
@@ -191,10 +193,16 @@ class IngestQueue:
             n = await self.engine.run(write_entries, take, self.registry, self.timezone, Store.new_batch_id())
         except Exception as exc:  # noqa: BLE001 - kept in the WAL and retried; the reason is shown in stats
             self.stats.engine_errors += 1
+            self._failures += 1
             self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            log.error("storing a batch failed (kept, retrying): %s", self.stats.last_error)
+            if self._failures >= UNPARSED_AFTER:  # bad data is data: store these records unparsed
+                for entry in take:
+                    entry.meta["f"] = ""
+            log.error("storing a batch failed (kept, retrying%s): %s",
+                      " unparsed" if self._failures >= UNPARSED_AFTER else "", self.stats.last_error)
             await asyncio.sleep(1.0)
             return
+        self._failures = 0
         del self._pending[:len(take)]
         self.stats.pending_bytes -= size
         self.stats.pending_records -= n
