@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import click
@@ -65,18 +66,39 @@ def _run(obj: Any, method: str | None, status: str | None, orphans: bool, slower
     tz = settings.timezone(timezone)
     _check_zone(tz)
     lo, hi = time_range(since, start, end, tz)
-    with obj.store("requests") as store:
-        rows = pair_requests(store, method=method, status=status.strip() if status else None, orphans=orphans,
-                             slower_than=slower_than, time_from=lo, time_to=hi, limit=limit or None)
-        if not rows and not store.value(f"SELECT count() FROM {DB}.events WHERE format = {{f:String}}", {"f": FORMAT}):
-            click.echo("logwarden: no VK Teams client records in the store; ingest a client log first "
-                       "(logwarden ingest VKTeams/logs)", err=True)
+    from logwarden.client import local_server
+
+    code = status.strip() if status else None
+    if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: ask it
+        rows = _from_server(srv, method, code, orphans, slower_than, lo, hi, limit)
+    else:
+        with obj.store("requests") as store:
+            rows = pair_requests(store, method=method, status=code, orphans=orphans, slower_than=slower_than,
+                                 time_from=lo, time_to=hi, limit=limit or None)
+            if not rows and not store.value(f"SELECT count() FROM {DB}.events WHERE format = {{f:String}}",
+                                            {"f": FORMAT}):
+                click.echo("logwarden: no VK Teams client records in the store; ingest a client log first "
+                           "(logwarden ingest VKTeams/logs)", err=True)
     for row in rows:
         row["ts"] = iso(str(row["ts"]))
     if output == "table":
         _table(rows)
         return
     write_rows(rows, "rows", output, columns=list(rows[0]) if rows and output == "csv" else None)
+
+
+def _from_server(srv: Any, method: str | None, status: str | None, orphans: bool, slower_than: float | None,
+                 lo: datetime | None, hi: datetime | None, limit: int) -> list[dict[str, Any]]:
+    """The same rows from the running server's `/api/v1/requests/pairs` (it owns the data directory)."""
+    params: dict[str, Any] = {"_size": limit or 100_000}
+    for key, value in (("method", method), ("status", status), ("slower_than", slower_than),
+                       ("_from", lo and lo.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+                       ("_to", hi and hi.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))):
+        if value is not None:
+            params[key] = value
+    if orphans:
+        params["orphans"] = "true"
+    return list(srv.request("GET", "/api/v1/requests/pairs", params=params)["rows"])
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
