@@ -98,6 +98,12 @@ def local_server(data_dir: Path) -> ServerClient | None:
         return None
     if not info.get("url") or not _dir_is_locked(data_dir):
         return None
+    try:  # the lock's holder must be that server (info.json may be left over from a killed one)
+        holder = (data_dir / "lock").read_text(errors="replace").split()
+    except OSError:
+        holder = []
+    if len(holder) >= 2 and holder[0] == "pid" and holder[1] != str(info.get("pid")):
+        return None
     try:
         token = (folder / "credential").read_text().strip()
     except PermissionError:

@@ -106,7 +106,11 @@ class IngestQueue:
         meta = {"o": origin, "f": fmt, "s": source, "h": host, "n": records, "seq": seq0, "t": round(time.time(), 6)}
         if sep:
             meta["sep"] = sep.decode()
-        entry = self.wal.append(meta, data)
+        try:
+            entry = self.wal.append(meta, data)
+        except OSError as exc:  # a full or failing disk: refuse (503) rather than acknowledge what is not kept
+            self.seq[origin] = seq0
+            raise Overloaded(f"cannot write the write-ahead file: {exc.strerror or exc}") from None
         self.stats.received_records += records
         self.stats.received_bytes += len(data)
         self._queue(entry)

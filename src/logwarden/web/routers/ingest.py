@@ -57,8 +57,8 @@ async def _submit(state: ServerState, origin: str, parsed: http_ingest.Parsed) -
                                       block.sep)
     except Overloaded as exc:
         state.ingest.stats.http_rejected += 1
-        closing = "shutting down" in str(exc)
-        raise HTTPException(503 if closing else 429, f"not accepted: {exc}; retry later",
+        unavailable = "shutting down" in str(exc) or "write-ahead" in str(exc)
+        raise HTTPException(503 if unavailable else 429, f"not accepted: {exc}; retry later",
                             headers={"Retry-After": "1"}) from None
 
 
