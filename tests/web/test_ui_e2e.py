@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,34 @@ def test_language_switch_and_json_twin(page: Any, server: Server) -> None:
     page.goto(server.url + "/?q=source%3Aweb&_format=json")
     twin = json.loads(page.locator("body").inner_text())
     assert twin["query"] == "source:web" and len(twin["rows"]) == 20
+
+
+def test_time_range_and_histogram_zoom(page: Any, server: Server, api: httpx.Client) -> None:
+    newest = api.get("/api/v1/search", params={"q": "source:web", "_size": 1}).json()["rows"][0]["ts"]
+    end = datetime.fromisoformat(newest).replace(microsecond=0) - timedelta(hours=1)
+    start = end - timedelta(hours=6)
+    _login(page, server, "/?q=source%3Aweb")
+    page.wait_for_selector("#results tr.event-row")
+    page.select_option("#range", "custom")
+    page.fill("#from", start.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.fill("#to", end.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.click("#search-btn")
+    page.wait_for_url("**_from=*")
+    lo, hi = start.strftime("%Y-%m-%dT%H:%M:%SZ"), end.strftime("%Y-%m-%dT%H:%M:%SZ")
+    want = api.get("/api/v1/search", params={"q": "source:web", "_from": lo, "_to": hi}).json()["rows"]
+    assert want
+    page.wait_for_function("id => document.querySelector('#results tr.event-row')?.dataset.id === id",
+                           arg=want[0]["_id"])
+    assert _ids(page, "#results tr.event-row") == [r["_id"] for r in want]
+    hist = api.get("/api/v1/histogram", params={"q": "source:web", "_from": lo, "_to": hi}).json()
+    page.wait_for_selector("#histogram .bar")
+    assert page.locator("#histogram .bar").count() == len(hist["buckets"])
+    bucket = hist["buckets"][-1]
+    page.locator("#histogram .bar").last.click()  # zoom into the last bucket
+    page.wait_for_url("**_from=" + bucket["time"].replace(":", "%3A") + "*")
+    assert page.input_value("#range") == "custom"
+    page.wait_for_function("n => document.querySelector('#found').textContent.replace(/\\D/g, '') === String(n)",
+                           arg=bucket["count"])
 
 
 def test_live_tail_shows_new_events(page: Any, server: Server, api: httpx.Client) -> None:

@@ -236,11 +236,30 @@ function renderHistogram(h) {
   const box = document.getElementById("histogram");
   document.getElementById("hist-step").textContent = h.step ? t("hist.step") + " " + h.step : "";
   const max = Math.max(1, ...h.buckets.map(b => b.count));
+  const step = stepSeconds(h.step);
   box.replaceChildren(...h.buckets.map(b => el("div", {class: "bar", title: shortTime(b.time) + " — " + b.count,
-    style: "height:" + Math.max(2, Math.round(100 * b.count / max)) + "%", dataset: {time: b.time, count: b.count}})));
+    style: "height:" + Math.max(2, Math.round(100 * b.count / max)) + "%", dataset: {time: b.time, count: b.count},
+    onclick: () => zoomTo(b.time, step)})));
   if (h.buckets.length) {
     box.append(el("div", {class: "axis"}, el("span", {text: shortTime(h.from)}), el("span", {text: shortTime(h.to)})));
   }
+}
+
+function stepSeconds(step) {  // "5m" -> 300
+  const m = /^(\d+)([smhdw])$/.exec(step || "");
+  return m ? Number(m[1]) * {s: 1, m: 60, h: 3600, d: 86400, w: 604800}[m[2]] : 0;
+}
+
+function zoomTo(start, seconds) {  // a histogram bar: search inside its bucket
+  if (!seconds) return;
+  const from = new Date(start);
+  const to = new Date(from.getTime() + seconds * 1000);
+  search.range = "custom";
+  search.from = from.toISOString().replace(".000Z", "Z");
+  search.to = to.toISOString().replace(".000Z", "Z");
+  search.q = document.getElementById("q").value.trim();
+  renderSearchView();
+  startSearch(true);
 }
 
 function addTerm(term) {
