@@ -158,7 +158,8 @@ def test_seed_log_is_detected(registry: Registry) -> None:
 
 
 def test_json_logs_stay_json(registry: Registry) -> None:
-    text = '{"ts": 1606742665, "level": "info", "msg": "started"}\n{"ts": 1606742666, "level": "warn", "msg": "slow"}\n'
+    text = ('{"ts": 1606742665, "level": "info", "msg": "started"}\n{"ts": 1606742666, "status": "ok", "msg": "up"}\n'
+            '{"ts": 1606742667, "status": {"state": "degraded"}, "msg": "slow"}\n')
     found = sniff(registry, text.encode(), "app.log")
     assert found.spec is not None and found.spec.name == "json_lines", found.reason
 
