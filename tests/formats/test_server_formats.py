@@ -42,6 +42,8 @@ PATHS = [
     ("/var/log/service/beagle.log", "vkteams_service", {"service": "beagle"}),
     ("/var/log/containers/keycloak-0_keycloak_keycloak-" + "ab" * 32 + ".log", "kubernetes_containers",
      {"source": "kubernetes", "service": "keycloak", "namespace": "keycloak", "pod": "keycloak-0"}),
+    ("/var/log/pods/im_beagle-7d9f_0f8c3e2c-1d4a-4e9f-8a1b-2c3d4e5f6071/beagle/2.log", "kubernetes_pods",
+     {"source": "kubernetes", "service": "beagle", "namespace": "im", "pod": "beagle-7d9f"}),
     ("/opt/zimbra/log/clamd.log", "zimbra_log_dir", {"source": "zimbra"}),
     ("/var/log/zimbra-stats.log.1", "zimbra_log_dir", {"source": "zimbra"}),
 ]
