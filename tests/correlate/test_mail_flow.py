@@ -74,6 +74,8 @@ def test_bounce_notice_is_its_own_message(store) -> None:
     ({"recipient": "archive@partner.ru", "status": "deferred"}, []),  # deferred, then sent: final is sent
     ({"status": "expired"}, [["9A8B7C6D5E"]]),
     ({"status": "milter-reject"}, [["3C4D5E6F7A"]]),
+    ({"recipient": "ivanov@corp.ru", "status": "milter-reject"}, [["3C4D5E6F7A"]]),  # the refused recipient
+    ({"sender": "s@spam.example"}, [["3C4D5E6F7A"]]),  # the sender named by the reject line
     ({"status": "incomplete"}, [["5E6F7A8B9C"]]),  # the notice was queued; its delivery is not in the log
     ({"status": "deferred"}, [["0A1B2C3D4E"], ["9A8B7C6D5E"], ["1B2C3D4E5F"]]),
     ({"query": "client_ip:10.1.2.3"}, [["4AA091855DA0", "776E41855DB2"]]),

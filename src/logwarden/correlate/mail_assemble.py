@@ -11,6 +11,7 @@ DELIVERY = {"sent", "deferred", "bounced", "expired", "undeliverable", "delivera
 # Worst first: the status a message with several outcomes is summed up by.
 ORDER = ("reject", "milter-reject", "proxy-reject", "bounced", "expired", "undeliverable", "deferred", "hold",
          "discard", "incomplete", "sent", "deliverable", "removed")
+REFUSED = {"reject", "milter-reject", "proxy-reject", "discard"}  # actions that end a recipient's way
 LINK_WINDOW = timedelta(minutes=10)  # a re-injected or bounce hop starts this close to the line naming it
 _NOTIFY = re.compile(r"^\w+: (.*?) notification: \w+$")
 _VERDICT = re.compile(r"\) (Passed|Blocked) ([A-Z-]+)")
@@ -67,7 +68,10 @@ def _hop(row: dict[str, Any]) -> dict[str, Any]:
             hop["filter"].append({"ts": ts, "service": service, "verdict": " ".join(verdict.groups()) if verdict else "",
                                   "queued_as": f["queued_as"], "next": None})
         if f.get("action") and status:
-            hop["actions"].append({"ts": ts, "daemon": daemon, "action": status, "reason": f.get("reason", "")})
+            hop["actions"].append({"ts": ts, "daemon": daemon, "action": status, "reason": f.get("reason", ""),
+                                   "dsn": f.get("dsn", ""), "from": f.get("from", ""), "to": f.get("to", "")})
+            if hop["from"] is None and "from=<" in msg:
+                hop["from"] = f.get("from", "")
         if daemon in ("qmgr", "postsuper") and msg.endswith(": removed"):
             hop["removed"] = True
     return hop
@@ -113,10 +117,14 @@ def _chain(root: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _recipients(chain: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each recipient's last attempt, later hops (after a content filter) overriding earlier ones."""
+    """Each recipient's last attempt, later hops (after a content filter) overriding earlier ones. A recipient
+    refused by smtpd, cleanup or a milter (`QID: reject: RCPT … to=<x>`) has that action as its status."""
     final: dict[str, dict[str, Any]] = {}
     for hop in chain:
-        for d in hop["deliveries"]:
+        refused = [{"ts": a["ts"], "to": a["to"], "orig_to": "", "status": a["action"], "dsn": a["dsn"], "relay": "",
+                    "delay": "", "delays": "", "reason": a["reason"], "agent": a["daemon"], "next": None}
+                   for a in hop["actions"] if a["to"] and a["action"] in REFUSED]
+        for d in sorted(hop["deliveries"] + refused, key=lambda d: d["ts"]):
             key = d["to"].lower()
             rec = final.setdefault(key, {"to": d["to"], "orig_to": "", "attempts": 0, "hops": []})
             if hop["queue_id"] not in rec["hops"]:
