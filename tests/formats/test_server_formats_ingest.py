@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from logwarden.formats.registry import Registry
 from logwarden.ingest.pipeline import IngestOptions, Ingestor
 from logwarden.ingest.sources import expand, open_inputs
@@ -139,8 +140,6 @@ def test_ingest_source_wins_over_path_rules(tmp_path: Path, engine: Store, regis
 
 
 def test_users_path_rules_from_the_formats_folder(tmp_path: Path) -> None:
-    from conftest import run_cli
-
     formats = tmp_path / "formats"
     formats.mkdir()
     (formats / "path_rules.toml").write_text(
@@ -158,3 +157,14 @@ def test_users_path_rules_from_the_formats_folder(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr.decode()
     [event] = [json.loads(x) for x in proc.stdout.decode().splitlines()]
     assert (event["source"], event["service"], event["env"]) == ("vkteams", "beagle", "prod")
+
+
+def test_detect_command_says_what_the_path_gives(tmp_path: Path) -> None:
+    log = tmp_path / "var/log/janus.log"
+    log.parent.mkdir(parents=True)
+    log.write_text(JANUS, encoding="utf-8")
+    proc = run_cli("detect", str(log), "--output", "json", data_dir=tmp_path / "data")
+    assert proc.returncode == 0, proc.stderr.decode()
+    got = json.loads(proc.stdout)
+    assert got["format"] == "janus"
+    assert got["reason"] == "path rule janus: source=vkteams, service=janus, format=janus"

@@ -34,5 +34,20 @@ def detect_path(registry: Registry, path: Path) -> tuple[Detection, str]:
         for inp in open_inputs(item):
             if isinstance(inp, SkippedInput):
                 raise UsageError(str(inp))
-            return sniff(registry, inp.stream.read(SNIFF), inp.name or inp.origin), inp.origin
+            found = sniff(registry, inp.stream.read(SNIFF), inp.name or inp.origin)
+            return _with_path_rule(registry, found, inp.origin), inp.origin
     raise UsageError(f"{path}: nothing to read")
+
+
+def _with_path_rule(registry: Registry, found: Detection, origin: str) -> Detection:
+    """What ingest does with the path too (ingest/path_rules.py): a rule's format wins, its constants are said."""
+    from logwarden.formats.registry import BUILTIN
+    from logwarden.ingest.path_rules import default_path_rules
+
+    info = default_path_rules(*(f for f in registry.folders if f != BUILTIN)).match(origin)
+    if not info.rule:
+        return found
+    said = ", ".join(f"{k}={v}" for k, v in info.as_dict().items())
+    if info.format in registry.formats:
+        return Detection(registry.formats[info.format], found.score, f"path rule {info.rule}: {said}", found.scores)
+    return Detection(found.spec, found.score, f"{found.reason}; path rule {info.rule}: {said}", found.scores)
