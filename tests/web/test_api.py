@@ -35,7 +35,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("webapi")
     data = root / "data"
     ingest(data, write_logs(root))
-    srv = Server(data, env={"LOGWARDEN_CONFIG": str(cdn_config(root))}).start()
+    (root / "tmp").mkdir()
+    srv = Server(data, env={"LOGWARDEN_CONFIG": str(cdn_config(root)), "TMPDIR": str(root / "tmp")}).start()
     yield srv
     assert srv.stop() == 0, srv.output()
 
@@ -141,7 +142,7 @@ def _export(api: httpx.Client, fmt: str, q: str) -> httpx.Response:
 
 
 @pytest.mark.parametrize("q", ["*", "source:web", "* | stats count() by (source)"])
-def test_exports_hold_every_row(api: httpx.Client, q: str) -> None:
+def test_exports_hold_every_row(server: Server, api: httpx.Client, q: str) -> None:
     total = sum(len(p["rows"]) for p in _pages(api, q, 1000))
     nd = [json.loads(line) for line in _export(api, "ndjson", q).text.splitlines()]
     rows = list(csv.reader(io.StringIO(_export(api, "csv", q).content.decode("utf-8-sig"))))
@@ -151,6 +152,8 @@ def test_exports_hold_every_row(api: httpx.Client, q: str) -> None:
     sheet = list(book.active.iter_rows(values_only=True))
     assert len(nd) == len(rows) - 1 == len(sheet) - 1 == total
     assert rows[0] == list(sheet[0])
+    spool_dir = server.data_dir.parent / "tmp"
+    assert not [p for p in spool_dir.iterdir() if p.name.startswith("logwarden-")]  # spool and workbook removed
     if q != "* | stats count() by (source)":
         raws = {r["raw"] for r in nd}
         assert raws == {r[rows[0].index("raw")] for r in rows[1:]} == {r[list(sheet[0]).index("raw")] for r in sheet[1:]}
