@@ -41,7 +41,8 @@ def test_content_filter_and_bounce(store) -> None:
     assert msg["content_filter"] is True
     assert (msg["from"], msg["message_id"], msg["size"], msg["nrcpt"]) == ("ivanov@corp.ru", "ca10035e@corp.ru", 391, 1)
     assert msg["client"]["ip"] == "10.1.2.3" and msg["client"]["sasl_username"] == "ivanov@corp.ru"
-    assert msg["client"]["service"] == "postfix/submission/smtpd"
+    assert msg["client"]["service"] == "postfix/submission/smtpd" and msg["client"]["pid"] == "9708"
+    assert msg["client"]["connect"] == msg["client"]["ts"]  # smtpd's `connect from`, found by its pid
     [rcpt] = msg["recipients"]
     assert (rcpt["to"], rcpt["status"], rcpt["dsn"], rcpt["queue_id"]) == ("nobody@partner.ru", "bounced", "5.1.1", "776E41855DB2")
     assert rcpt["relay"] == "mx.partner.ru[198.51.100.4]:25" and rcpt["delay"] == "1.9"
@@ -93,6 +94,7 @@ def test_queue_id_reused_without_removal_is_two_messages(store) -> None:
     assert [m["message_id"] for m in found] == ["second@corp.ru", "first@partner.ru"]  # newest first
     assert [m["status"] for m in found] == ["sent", "deferred"]
     assert [m["client"]["ip"] for m in found] == ["10.1.2.7", "198.51.100.7"]
+    assert [m["client"]["connect"] for m in found] == [None, None]  # no `connect from` in the log
 
 
 def test_queue_id_reused_after_removal(store) -> None:

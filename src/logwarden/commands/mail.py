@@ -101,7 +101,8 @@ def render(msg: dict[str, Any], tz: str = "UTC") -> str:
     client = msg["client"]
     if client:
         who = f"{client['host']}[{client['ip']}]" + (f" sasl {client['sasl_username']}" if client["sasl_username"] else "")
-        lines.append(f"  client {who} ({client['service']})")
+        tls = f" TLS {client['tls']}" if client.get("tls") else ""
+        lines.append(f"  client {who} ({client['service']}){tls}")
     elif msg["pickup"]:
         lines.append(f"  local pickup uid={msg['pickup']['uid']}")
     for hop in msg["hops"]:

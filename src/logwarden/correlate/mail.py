@@ -160,6 +160,37 @@ def _linked(store: Store, hops: list[dict[str, Any]], known: set[str]) -> set[st
     return {q for q in ahead | back if q} - known
 
 
+_SESSIONS = f"""
+SELECT origin, seq, fields['pid'] AS pid, {_iso('ts')} AS at, position(raw, ']: connect from ') > 0 AS connect,
+       extract(raw, ' TLS connection established from [^:]*: (.*)$') AS tls
+FROM {DB}.events
+WHERE has({{origins:Array(String)}}, origin) AND has({{pids:Array(String)}}, fields['pid'])
+  AND fields['daemon'] = 'smtpd' AND (hasToken(lower(raw), 'connect') OR hasToken(lower(raw), 'tls'))
+  AND (position(raw, ']: connect from ') > 0 OR position(raw, ' TLS connection established from ') > 0)
+ORDER BY origin, seq
+"""
+
+
+def _sessions(store: Store, messages: list[dict[str, Any]]) -> None:
+    """Each smtpd client's session: the time of its `connect from` and its TLS line, found like collate.pl
+    does, by the smtpd pid in the same file before the `client=` record."""
+    clients = [hop["client"] for m in messages for hop in m["hops"] if hop["client"] and hop["client"]["pid"]]
+    if not clients:
+        return
+    rows = store.rows(_SESSIONS, {"origins": sorted({c["origin"] for c in clients}),
+                                  "pids": sorted({c["pid"] for c in clients})})
+    by_pid: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_pid.setdefault((row["origin"], row["pid"]), []).append(row)
+    for client in clients:
+        before = [r for r in by_pid.get((client["origin"], client["pid"]), []) if int(r["seq"]) < int(client["seq"])]
+        connects = [r for r in before if r["connect"]]
+        if connects:
+            client["connect"] = connects[-1]["at"]
+            client["tls"] = next((r["tls"] for r in before if not r["connect"]
+                                  and int(r["seq"]) > int(connects[-1]["seq"])), "")
+
+
 def mail_flows(store: Store, *, query: str | None = None, message_id: str | None = None,
                queue_id: str | None = None, sender: str | None = None, recipient: str | None = None,
                status: str | None = None, time_from: datetime | None = None, time_to: datetime | None = None,
@@ -188,4 +219,6 @@ def mail_flows(store: Store, *, query: str | None = None, message_id: str | None
             hits.setdefault((row["host"], row["qid"]), []).append(row["at"])
     found = [m for m in messages if matches(m, crit, hits, time_from, time_to)]
     found.sort(key=lambda m: m["first"], reverse=True)
-    return found[:limit] if limit else found
+    found = found[:limit] if limit else found
+    _sessions(store, found)
+    return found

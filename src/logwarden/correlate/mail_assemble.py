@@ -36,14 +36,15 @@ def _hop(row: dict[str, Any]) -> dict[str, Any]:
         "deliveries": [], "actions": [], "notifications": [], "filter": [], "expired": False, "removed": False,
         "records": len(row["events"]), "next": [], "prev": None,
     }
-    for ts, _origin, _seq, service, status, raw, f, client_ip, user, _ofirst in row["events"]:
+    for ts, origin, seq, service, status, raw, f, client_ip, user, _ofirst in row["events"]:
         daemon = f.get("daemon", "")
         msg = _message(raw)
         hop["instance"] = hop["instance"] or f.get("instance", "")
         if daemon == "smtpd" and "client=" in msg and hop["client"] is None:
             hop["client"] = {"ts": ts, "host": f.get("client_host", ""), "ip": client_ip,
                              "port": f.get("client_port", ""), "sasl_username": user,
-                             "service": service}
+                             "service": service, "pid": f.get("pid", ""), "origin": origin, "seq": seq,
+                             "connect": None, "tls": ""}
         elif daemon == "pickup" and " uid=" in msg:
             hop["pickup"] = {"ts": ts, "uid": f.get("uid", ""), "from": f.get("from", "")}
         elif daemon == "cleanup" and "message_id" in f and hop["message_id"] is None:
