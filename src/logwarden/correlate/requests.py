@@ -19,13 +19,16 @@ the response's `ts`, the reqId's Unix time).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
 FORMAT = "vkteams_client"
+# Records this far outside the asked window are not read: a request and its answer (or failure) lie closer.
+MARGIN = timedelta(hours=1)
+EDGES = (datetime(1900, 1, 1), datetime(2299, 12, 31))
 OUTCOMES = ("answered", "no_response", "no_request", "network_error")
 COLUMNS = ("ts", "outcome", "method", "action", "category", "user", "request_id", "latency_s", "http_status",
            "status", "meaning", "meaning_ru", "error", "origin", "request_seq", "response_seq")
@@ -38,7 +41,7 @@ SELECT origin, seq, ts, ts_inferred, fields['kind'] AS kind, request_id AS rid, 
        fields['http_status'] AS http_status, fields['status_text'] AS status_text,
        fields['status_text_ru'] AS status_text_ru, fields['reason'] AS reason, fields['error'] AS error
 FROM {DB}.events
-WHERE format = {{fmt:String}}
+WHERE format = {{fmt:String}} AND ts >= {{near0:DateTime64(6, 'UTC')}} AND ts < {{near1:DateTime64(6, 'UTC')}}
 """
 
 # erid: the reqId a record belongs to; a response without one takes the request's right before it (else a
@@ -133,6 +136,9 @@ def pair_requests(store: Store, *, method: str | None = None, status: str | int 
         params["t0"] = time_from.strftime("%Y-%m-%d %H:%M:%S.%f")
     if time_to is not None:
         params["t1"] = time_to.strftime("%Y-%m-%d %H:%M:%S.%f")
+    near0 = time_from - MARGIN if time_from is not None else EDGES[0]
+    near1 = time_to + MARGIN if time_to is not None else EDGES[1]
+    params["near0"], params["near1"] = (t.strftime("%Y-%m-%d %H:%M:%S.%f") for t in (near0, near1))
     sql = requests_sql(method=method, status=str(status) if status else None, orphans=orphans,
                        slower_than=slower_than, time_from=time_from, time_to=time_to, limit=limit)
     rows = store.rows(sql, params)
