@@ -30,7 +30,8 @@ from logwarden.server.engine import EngineWorker
 from logwarden.server.engine_write import committed_state
 from logwarden.server.queue import IngestQueue
 from logwarden.server.state import ServerState
-from logwarden.server.syslog import SyslogTcp, SyslogUdp
+from logwarden.server.syslog import SyslogTcp
+from logwarden.server.udp import UdpReader
 from logwarden.server.wal import Wal
 from logwarden.store.chdb_store import Store
 
@@ -56,9 +57,11 @@ def _bind(address: str, kind: int, what: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, kind)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if kind == socket.SOCK_DGRAM:
+    if kind == socket.SOCK_DGRAM:  # a big receive buffer rides out bursts (FORCE: past rmem_max, as root)
         with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUFFORCE, 32 << 20)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -142,13 +145,13 @@ async def _main(config: ServerConfig, store: Store) -> int:
         tcp = await loop.create_server(lambda: SyslogTcp(queue), sock=sock)
         closers.append(tcp)
         info["syslog_tcp"] = _addr(sock)
-    udp_protocol: SyslogUdp | None = None
+    udp: UdpReader | None = None
     if config.syslog_udp:
         sock = _bind(config.syslog_udp, socket.SOCK_DGRAM, "--syslog-udp")
         queue.udp_inode = os.fstat(sock.fileno()).st_ino
-        transport, udp_protocol = await loop.create_datagram_endpoint(lambda: SyslogUdp(queue), sock=sock)
-        closers.append(transport)
         info["syslog_udp"] = _addr(sock)
+        udp = UdpReader(sock, queue, loop)
+        udp.start()
     server: _Uvicorn | None = None
     serving: asyncio.Task[None] | None = None
     if config.http:
@@ -176,8 +179,8 @@ async def _main(config: ServerConfig, store: Store) -> int:
         if conn.transport is not None:
             conn.transport.close()
     await asyncio.sleep(0.05)
-    if udp_protocol is not None:
-        udp_protocol.flush()
+    if udp is not None:
+        udp.stop()
     if server is not None and serving is not None:
         server.should_exit = True
         await serving

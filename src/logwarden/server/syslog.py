@@ -1,4 +1,4 @@
-"""Syslog listeners: UDP (a datagram is a record) and TCP (RFC 6587 framing: newline-terminated, or
+"""Syslog listeners: TCP (RFC 6587 framing: newline-terminated, or
 octet-counted `LEN SP MSG`, chosen per connection by its first byte). RFC 3164 and RFC 5424 records
 are told apart per block; blocks mentioning postfix are read with the postfix format (which reads the
 other programs' lines as plain syslog). The origin is `syslog-tcp://IP:PORT` (one per connection) or
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
 
 from logwarden.ingest.framing import SEPARATORS
 from logwarden.server.queue import IngestQueue, Overloaded
@@ -18,7 +17,6 @@ from logwarden.server.queue import IngestQueue, Overloaded
 log = logging.getLogger("logwarden.server")
 RFC5424 = re.compile(rb"^<\d{1,3}>1 ", re.MULTILINE)
 MAX_RECORD = 1 << 20  # a newline-framed record longer than this is cut (stored in pieces)
-UDP_FLUSH_S = 0.02
 
 
 def syslog_format(block: bytes, records: int) -> str | None:
@@ -146,34 +144,6 @@ class SyslogTcp(asyncio.Protocol):
         self.buf.clear()
         self.transport = None
         self.queue.connections.discard(self)
-
-
-class SyslogUdp(asyncio.DatagramProtocol):
-    """Datagrams are gathered for UDP_FLUSH_S and handed over per sender; dropped ones are counted."""
-
-    def __init__(self, queue: IngestQueue):
-        self.queue = queue
-        self.pending: dict[str, list[bytes]] = {}
-        self._timer: asyncio.TimerHandle | None = None
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        stats = self.queue.stats
-        stats.udp_datagrams += 1
-        if self.queue.overloaded:
-            stats.udp_dropped += 1
-            return
-        self.pending.setdefault(f"syslog-udp://{addr[0]}", []).append(data.rstrip(b"\r\n\0"))
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(UDP_FLUSH_S, self.flush)
-
-    def flush(self) -> None:
-        self._timer = None
-        pending, self.pending = self.pending, {}
-        for origin, records in pending.items():
-            try:
-                deliver(self.queue, origin, records)
-            except Overloaded:
-                self.queue.stats.udp_dropped += len(records)
 
 
 def kernel_drops(sock_inode: int) -> int | None:
