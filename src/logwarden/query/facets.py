@@ -47,3 +47,17 @@ def count(store: Store, text: str, *, time_from: datetime | None = None, time_to
     query = ast.Query(parse(text).filter, (ast.StatsPipe((ast.Aggregate("count"),)),))
     cq = compile_query(query, time_from=time_from, time_to=time_to, extra_where=extra_where)
     return int(store.value(cq.sql, cq.params) or 0)
+
+
+def time_span(store: Store, text: str, *, time_from: datetime | None = None, time_to: datetime | None = None,
+              extra_where: ExtraWhere | None = None) -> tuple[datetime, datetime, int] | None:
+    """The first and last event time (naive UTC, whole seconds) and the count of what the query's filter
+    matches; None when nothing does."""
+    agg = ast.StatsPipe((ast.Aggregate("min", "ts", "lo"), ast.Aggregate("max", "ts", "hi"), ast.Aggregate("count")))
+    cq = compile_query(ast.Query(parse(text).filter, (agg,)), time_from=time_from, time_to=time_to,
+                       extra_where=extra_where)
+    row = store.rows(cq.sql, cq.params)[0]
+    if not int(row["count"]):
+        return None
+    return (datetime.strptime(row["lo"][:19], "%Y-%m-%d %H:%M:%S"),
+            datetime.strptime(row["hi"][:19], "%Y-%m-%d %H:%M:%S"), int(row["count"]))

@@ -14,8 +14,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, status
 
 from logwarden.query import histogram as hist
-from logwarden.query.facets import FACETS, count, facets
+from logwarden.query.facets import FACETS, count, facets, time_span
 from logwarden.query.paging import combine, get_event, search_page, tail
+from logwarden.query.paging import event_id as id_of
 from logwarden.query.parser import parse
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
@@ -56,19 +57,11 @@ def _bounds(store: Store, s: Search) -> tuple[datetime, datetime] | None:
     """The window of a histogram: the asked one, or the matching events' first and last time."""
     if s.time_from is not None and s.time_to is not None:
         return s.time_from, s.time_to
-    q = parse(s.q)
-    from logwarden.query import ast
-    from logwarden.query.compiler import compile_query
-
-    agg = ast.StatsPipe((ast.Aggregate("min", "ts", "lo"), ast.Aggregate("max", "ts", "hi"),
-                         ast.Aggregate("count")))
-    cq = compile_query(ast.Query(q.filter, (agg,)), time_from=s.time_from, time_to=s.time_to,
-                       extra_where=s.where)
-    row = store.rows(cq.sql, cq.params)[0]
-    if not int(row["count"]):
+    span = time_span(store, s.q, time_from=s.time_from, time_to=s.time_to, extra_where=s.where)
+    if span is None:
         return None
-    lo = s.time_from or datetime.strptime(row["lo"][:19], "%Y-%m-%d %H:%M:%S")
-    last = datetime.strptime(row["hi"][:19], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1)
+    lo = s.time_from or span[0]
+    last = span[1] + timedelta(seconds=1)
     # An open end is now when a start was asked for (the last 2 hours end now), else the last event.
     hi = s.time_to or (max(last, datetime.now(UTC).replace(tzinfo=None)) if s.time_from else last)
     return lo, hi
@@ -154,19 +147,13 @@ async def event_context(event_id: str, user: UserDep, state: StateDep,
         if row is None:
             return None
         groups = context(store, [row], before=before, after=after)
-        records = [event_json({**r, "_id": _id(r)}) for g in groups for r in g["records"] if may_read(user, r)]
+        records = [event_json({**r, "_id": id_of(r)}) for g in groups for r in g["records"] if may_read(user, r)]
         return {"event": event_json(row), "before": before, "after": after, "records": records}
 
     out = await guarded(state.run(run))
     if out is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no event with id {event_id}")
     return out
-
-
-def _id(row: dict[str, Any]) -> str:
-    from logwarden.query.paging import event_id
-
-    return event_id(row)
 
 
 @router.get("/tail")
@@ -186,7 +173,7 @@ async def trace(trace_id: str, s: SearchDep,
     from logwarden.correlate.trace import trace as find
 
     rows = await s.run(find, trace_id, limit=limit, time_from=s.time_from, time_to=s.time_to)
-    rows = [event_json({**r, "_id": _id(r)}) for r in rows if may_read(s.user, r)]
+    rows = [event_json({**r, "_id": id_of(r)}) for r in rows if may_read(s.user, r)]
     return {"id": trace_id, "rows": rows, "sources": sorted({r["source"] for r in rows}),
             "hosts": sorted({r["host"] for r in rows if r.get("host")})}
 
