@@ -140,3 +140,14 @@ def test_tail_returns_newer_events_oldest_first(store: Store) -> None:
     assert [int(r["seq"]) for r in newer] == list(reversed(_newest_first(EVENTS)[:12]))
     again, _ = tail(store, "*", after=last2)
     assert again == []
+
+
+def test_time_span_of_a_filter(store: Store) -> None:
+    from datetime import datetime
+
+    from logwarden.query.facets import time_span
+
+    errors = sorted(e["ts"] for e in EVENTS if e["level"] == "error")
+    lo, hi, n = time_span(store, "level:error")  # type: ignore[misc]
+    assert (lo, hi, n) == (datetime.fromisoformat(errors[0][:19]), datetime.fromisoformat(errors[-1][:19]), len(errors))
+    assert time_span(store, "nothing-like-this") is None
