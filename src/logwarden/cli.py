@@ -185,9 +185,13 @@ def search(obj: Context, query: tuple[str, ...], start: str | None, end: str | N
     if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: ask it
         from logwarden.server import cli_bridge
 
-        if ctx_n or ctx_a or ctx_b:
-            raise UsageError(f"--context/-A/-B read the data directory itself, and a server (pid {srv.pid}) owns "
-                             f"it; use the API's /api/v1/events/{{id}}/context, or stop the server")
+        if ctx_n or ctx_a or ctx_b:  # grep -C/-A/-B through the server's API
+            from logwarden.commands.context_bridge import context_through_server
+            from logwarden.correlate.render import write_context
+
+            write_context(context_through_server(srv, text, lo, hi, limit or None, ctx_n if ctx_b is None else ctx_b,
+                                                 ctx_n if ctx_a is None else ctx_a), output)
+            return None
 
         return cli_bridge.search(srv, text, lo, hi, limit or None, output, timing)
     try:

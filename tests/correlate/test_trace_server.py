@@ -1,5 +1,5 @@
-"""`trace` and `restarts` while a server owns the data directory: the CLI asks the server (its API calls the
-same functions) and prints what it prints without one; `search -C` says why it cannot."""
+"""`trace`, `restarts` and `search -C/-A/-B` while a server owns the data directory: the CLI asks the server
+(its API calls the same functions) and prints what it prints without one."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Serve
     ["restarts", "--output", "raw"],
     ["restarts", "--before", "1", "--output", "json"],
     ["restarts", "--service", "directum", "--output", "csv"],
+    ["search", "Request", "-C", "1", "--output", "raw"],
+    ["search", "level:fatal", "-B", "2", "-A", "1", "--output", "json"],
+    ["search", "cl-3b6fac8b", "-A", "1", "--limit", "2", "--output", "ndjson"],
 ])
 def test_same_output_with_and_without_a_server(both: tuple[Path, Server], args: list[str]) -> None:
     plain, server = both
@@ -57,9 +60,10 @@ def test_same_output_with_and_without_a_server(both: tuple[Path, Server], args: 
     assert direct.stdout.strip()
 
 
-def test_not_found_and_context_through_a_server(both: tuple[Path, Server]) -> None:
+def test_refusals_through_a_server(both: tuple[Path, Server]) -> None:
     _, server = both
     missing = run_cli("trace", "cl-00000000", data_dir=server.data_dir)
     assert missing.returncode == 1 and b"no record carries" in missing.stderr
-    ctx = run_cli("search", "Request", "-C", "1", data_dir=server.data_dir)
-    assert ctx.returncode == 2 and b"server" in ctx.stderr and b"Traceback" not in ctx.stderr
+    for args in (["Request | stats count()", "-C", "1"], ["Request", "-C", "5000"]):
+        refused = run_cli("search", *args, data_dir=server.data_dir)
+        assert refused.returncode == 2 and b"Traceback" not in refused.stderr, refused.stderr

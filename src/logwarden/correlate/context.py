@@ -81,13 +81,18 @@ def fetch(store: Store, groups: list[Group]) -> list[Group]:
         "ORDER BY origin, seq",
         params,
     )
+    return assign(groups, rows)
+
+
+def assign(groups: list[Group], rows: list[dict[str, Any]]) -> list[Group]:
+    """Put rows (in file order) into the groups whose window holds them; drop empty groups; oldest first."""
     index: dict[str, list[Group]] = {}
     for g in groups:
         g.records = []
         index.setdefault(g.origin, []).append(g)
     for row in rows:
         seq = int(row["seq"])
-        for g in index[row["origin"]]:  # merged groups are disjoint; callers' own groups may overlap
+        for g in index.get(row["origin"], []):  # merged groups are disjoint; callers' own groups may overlap
             if g.first <= seq <= g.last:
                 g.records.append({**row, "hit": seq in g.hits})
     kept = [g for g in groups if g.records]
