@@ -53,7 +53,7 @@ CLAIMS = [
     (f"{CS}/cri-logs/cri-logs.log", "cri", 3, 1.0),  # ingress access lines (level: status class); P then F of another stream
     (f"{CS}/docker-logs/docker-logs.log", "docker_json", 3, 1.0),
     ("sourav1maity-TestRepo/zimbra-stats.log", "zimbra_stats", 354, 1.0),
-    ("sourav1maity-TestRepo/zimbra.log", "syslog_rfc3164", 770, 1.0),  # sendmail/zimbramon: notice (no PRI)
+    ("sourav1maity-TestRepo/zimbra.log", "zimbra_syslog", 770, 1.0),  # by its name; sendmail, zimbramon: info
 ]
 
 

@@ -15,7 +15,7 @@ from logwarden.ingest.framing import Framer
 from logwarden.ingest.path_rules import default_path_rules, load_rules
 
 SERVER_FORMATS = ["keycloak", "janus", "nginx_error", "php_error", "laravel", "mysql_error", "tarantool", "logfmt",
-                  "clef", "cri", "docker_json", "zimbra_stats", "clamd", "zap_console"]
+                  "clef", "cri", "docker_json", "zimbra_stats", "clamd", "zap_console", "zimbra_syslog"]
 
 
 def test_server_formats_are_built_in(registry: Registry) -> None:
@@ -166,6 +166,7 @@ DETECT = [
     ("Mar 16 12:00:04 SRV03-BF65 zimbramon[12880]: 12880:info: MTA: SRV03-BF65: mta_delay,sendmail_events:: 0,8",
      "zimbra_stats"),
     ("Mon Mar 16 11:52:03 2015 -> SelfCheck: Database status OK.", "clamd"),
+    ("Mar  1 14:02:11 mailstore01 amavis[2044]: (31822-04) Blocked INFECTED (Eicar) {DiscardedInbound}", "zimbra_syslog"),
     # neighbours keep theirs
     ("2020-09-29 16:45:00,123 WARN  [qtp-123] [name=u@corp.ru;ip=10.0.0.5;] account - authentication failed",
      "zimbra_mailbox"),
@@ -208,6 +209,9 @@ LEVELS = [
     ("clamd", "Mon Mar 16 11:52:03 2015 -> {w}", [("SelfCheck: Database status OK.", "info"),
      ("/tmp/x: Eicar-Test-Signature FOUND", "warn"), ("WARNING: old db", "warn"), ("ERROR: no db", "error"),
      ("LibClamAV Error: cli_loaddb", "error")]),
+    ("zimbra_syslog", "Mar  1 14:02:11 mail {w}", [("amavis[1]: (1-01) Passed CLEAN {{RelayedInbound}}", "info"),
+     ("amavis[1]: (1-01) Blocked SPAM {{DiscardedInbound}}", "warn"), ("clamd[1]: /tmp/p3: Eicar FOUND", "warn"),
+     ("postfix/smtpd[1]: warning: hostname x does not resolve", "warn"), ("postfix/qmgr[1]: fatal: no queue", "fatal")]),
     ("cri", "2024-03-01T10:00:00Z stdout F {w}", [("2024-03-01 10:00:00 INFO x", "info"),
      ("level=warning msg=x", "warn"), ('{"level":"error","msg":"x"}', "error"), ("[FATAL] x", "fatal"),
      ('1.2.3.4 - - [01/Mar/2024:10:00:00 +0000] "GET / HTTP/1.1" 503 0', "error"), ("no level here", "")]),

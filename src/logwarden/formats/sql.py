@@ -8,6 +8,7 @@ except `expr` fields, which are engine expressions by definition.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from logwarden.formats.spec import COLUMN_CAPTURES, CONSUMED, FormatSpec
@@ -239,8 +240,9 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool, service: st
     kv_maps: list[str] = []
     for rule in spec.fields:
         src = derived.get(rule.source) or ("raw" if rule.source == "raw" else cap(rule.source))
-        if rule.expr:
-            expr = rule.expr
+        if rule.expr:  # `d_<name>` reads an earlier derived field (`d__level`: the field `_level`)
+            expr = re.sub(r"\bd_(\w+)\b", lambda m: f"({derived[m.group(1)]})" if m.group(1) in derived
+                          else m.group(0), rule.expr)
         elif rule.kv:
             kv_maps.append(f"extractKeyValuePairs({src}, {p.bind(rule.eq)}, {p.bind(rule.kv)})")
             continue
