@@ -1,4 +1,5 @@
-"""What `ingest PATH...` reads: files, directories, `-`, `.gz`, and `.tar.gz` members as `archive!member`."""
+"""What `ingest PATH...` reads: files, directories, `-`, `.gz`, and members of `.tar.gz`, `.tar.bz2`,
+`.tar.xz` and `.zip` archives (a support bundle, the VK Teams desktop log archive) as `archive!member`."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import gzip
 import os
 import sys
 import tarfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from logwarden.errors import LogwardenError, UsageError
 
-TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
 
 @dataclass
@@ -76,6 +79,9 @@ def open_inputs(item: str | Path) -> Iterator[Input | SkippedInput]:
         if path.name.endswith(TAR_SUFFIXES):
             yield from _tar_members(path, st)
             return
+        if path.suffix.lower() == ".zip":
+            yield from _zip_members(path, st)
+            return
         if path.suffix.lower() == ".xlsx":  # a spreadsheet export: each sheet's rows as JSON lines (xlsx.py)
             from logwarden.ingest.xlsx import xlsx_inputs
 
@@ -99,7 +105,7 @@ def open_inputs(item: str | Path) -> Iterator[Input | SkippedInput]:
 
 
 def _tar_members(path: Path, st: os.stat_result) -> Iterator[Input | SkippedInput]:
-    mode = "r:" if path.name.endswith(".tar") else "r:gz"
+    mode = "r:" if path.name.endswith(".tar") else "r:*"  # gzip, bzip2 or xz, told by the content
     try:
         with tarfile.open(path, mode) as tar:
             for member in tar:
@@ -116,3 +122,27 @@ def _tar_members(path: Path, st: os.stat_result) -> Iterator[Input | SkippedInpu
                 yield Input(origin, stream, member.mtime or st.st_mtime, member.size, name=name)  # type: ignore[arg-type]
     except (tarfile.TarError, EOFError, OSError) as exc:
         yield SkippedInput(str(path), f"corrupt or unreadable archive: {exc}")
+
+
+def _zip_members(path: Path, st: os.stat_result) -> Iterator[Input | SkippedInput]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+                if info.is_dir():
+                    continue
+                name = Path(info.filename).name
+                if name.startswith(".") or info.filename.startswith("__MACOSX/"):
+                    continue
+                origin = f"{path}!{info.filename}"
+                try:
+                    stream: BinaryIO = archive.open(info)  # type: ignore[assignment]
+                except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as exc:  # encrypted, odd method
+                    yield SkippedInput(origin, f"cannot read this member: {exc}")
+                    continue
+                if name.endswith(".gz"):
+                    stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
+                    name = name[:-3]
+                mtime = datetime(*info.date_time).timestamp() if info.date_time[0] >= 1980 else st.st_mtime
+                yield Input(origin, stream, mtime, info.compress_size, name=name)
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        yield SkippedInput(str(path), f"corrupt or unreadable zip archive: {exc}")
