@@ -92,8 +92,8 @@ def _addr(value: str | None) -> str:
 
 def render(msg: dict[str, Any], tz: str = "UTC") -> str:
     """A message as a few readable lines, times in the zone `tz`."""
-    lines = [f"{_t(msg['first'], tz)} … {_t(msg['last'], tz)}  {msg['host']}  {' → '.join(msg['queue_ids'])}  "
-             f"{msg['status']}"]
+    head = f"{_t(msg['first'], tz)} … {_t(msg['last'], tz)}  {msg['host']}  {' → '.join(msg['queue_ids'])}"
+    lines = [f"{head}  {msg['status']}"]
     size = f"  size {msg['size']}" if msg["size"] is not None else ""
     lines.append(f"  from {_addr(msg['from'])}  message-id <{msg['message_id'] or ''}>{size}")
     if msg["notification_of"]:
