@@ -38,7 +38,17 @@ def offline_token(data_dir: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(data_dir: Path, offline_token: str) -> Iterator[Server]:
+def offline_user(data_dir: Path, offline_token: str) -> str:
+    """A user added before any server ran; not an admin, so the first start still creates one."""
+    r = run_cli("user", "add", "vera", "--role", "auditor", "--password", "vera-pw-123", data_dir=data_dir)
+    assert r.returncode == 0, r.stderr
+    listed = run_cli("user", "list", "--output", "json", data_dir=data_dir)
+    assert json.loads(listed.stdout) == [{"name": "vera", "role": "auditor", "sources": None}]
+    return "vera"
+
+
+@pytest.fixture(scope="module")
+def server(data_dir: Path, offline_token: str, offline_user: str) -> Iterator[Server]:
     srv = Server(data_dir, {"LOGWARDEN_ADMIN_PASSWORD": ""}).start()
     yield srv
     assert srv.stop() == 0, srv.output()
@@ -55,6 +65,11 @@ def test_first_admin_password_printed_once(server: Server) -> None:
     with httpx.Client(base_url=server.url) as c:
         assert c.get("/api/v1/me", auth=("admin", password)).json()["role"] == "admin"
     assert server.output().count("created user admin") == 1
+
+
+def test_offline_user_logs_in(server: Server, offline_user: str) -> None:
+    with server.client((offline_user, "vera-pw-123")) as c:
+        assert c.get("/api/v1/me").json()["role"] == "auditor"
 
 
 def test_offline_token_works_on_the_server(server: Server, offline_token: str) -> None:

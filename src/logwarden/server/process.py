@@ -82,17 +82,18 @@ def _addr(sock: socket.socket) -> str:
 
 def _first_admin(store: Store, auth: AuthService, password: str) -> None:
     auth.refresh(store)
-    if auth.users:
+    if any(u.role == ADMIN for u in auth.users.values()):
         return
+    name = "admin" if "admin" not in auth.users else "logwarden-admin"
     shown = not password
     password = password or new_password()
-    accounts.put_user(store, "admin", ADMIN, None, password=password)
+    accounts.put_user(store, name, ADMIN, None, password=password)
     auth.refresh(store)
     if shown:
-        _say(f"First start: created user admin with password {password}\n"
-             "  (shown once; change it with `logwarden user passwd admin`)")
+        _say(f"First start: created user {name} with password {password}\n"
+             "  (shown once; change it with `logwarden user passwd {name}`)")
     else:
-        _say("First start: created user admin with the password from LOGWARDEN_ADMIN_PASSWORD")
+        _say(f"First start: created user {name} with the password from LOGWARDEN_ADMIN_PASSWORD")
 
 
 def _write_info(folder: Path, info: dict[str, Any], token: str) -> None:
