@@ -18,6 +18,7 @@ from logwarden.correlate.mail_assemble import to_datetime
 from logwarden.errors import UsageError
 from logwarden.ingest.pipeline import IngestOptions, Ingestor
 from logwarden.ingest.sources import open_inputs
+from logwarden.query.paging import get_event
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,14 @@ def test_time_window_and_limit(store) -> None:
 def test_bad_query_is_a_usage_error(store, query: str, why: str) -> None:
     with pytest.raises(UsageError):
         mail_flows(store, query=query)
+
+
+def test_hop_lines_are_the_stored_records(store) -> None:
+    """Each hop lists its records with event ids that the query layer opens (API/UI: `get_event`)."""
+    msg = _one(store, queue_id="4FF14284F45")
+    lines = msg["hops"][0]["lines"]
+    assert [line["raw"].split("]: ", 1)[1][:27] for line in lines[:2]] == [
+        "4FF14284F45: uid=1034 from=", "4FF14284F45: message-id=<20"]
+    assert len(lines) == msg["hops"][0]["records"] == 8
+    assert all(get_event(store, line["id"])["raw"] == line["raw"] for line in lines)
+

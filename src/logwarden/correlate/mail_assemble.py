@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from logwarden.query.paging import event_id
+
 AGENTS = {"discard", "error", "lmtp", "local", "pipe", "smtp", "virtual"}
 DELIVERY = {"sent", "deferred", "bounced", "expired", "undeliverable", "deliverable"}
 # Worst first: the status a message with several outcomes is summed up by.
@@ -35,6 +37,8 @@ def _hop(row: dict[str, Any]) -> dict[str, Any]:
         "client": None, "pickup": None, "message_id": None, "from": None, "size": None, "nrcpt": None,
         "deliveries": [], "actions": [], "notifications": [], "filter": [], "expired": False, "removed": False,
         "records": len(row["events"]), "next": [], "prev": None,
+        "lines": [{"id": event_id({"ts": ev[0].replace("T", " ").removesuffix("Z"), "seq": ev[2], "origin": ev[1]}),
+                   "ts": ev[0], "service": ev[3], "raw": ev[5]} for ev in row["events"]],
     }
     for ts, origin, seq, service, status, raw, f, client_ip, user, _ofirst in row["events"]:
         daemon = f.get("daemon", "")
