@@ -190,3 +190,39 @@ def test_body_that_inflates_too_far_is_refused(server: Server, ingest_token: str
         r = c.post("/api/v1/ingest", content=bomb, headers={"Content-Encoding": "gzip"})
         assert r.status_code == 400 and "inflates past" in r.json()["detail"]
         assert c.post("/api/v1/ingest", content=b"x\n", headers={"Content-Encoding": "br"}).status_code == 400
+
+
+def _pb(number: int, value: bytes | int) -> bytes:
+    """One protobuf field (varint or length-delimited), written out by hand."""
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+            n >>= 7
+            if not n:
+                return bytes(out)
+
+    if isinstance(value, int):
+        return varint(number << 3) + varint(value)
+    return varint(number << 3 | 2) + varint(len(value)) + value
+
+
+def test_loki_push_protobuf_snappy(server: Server, ingest_token: str) -> None:
+    """The body Promtail and Vector's loki sink send by default: snappy-compressed logproto.PushRequest."""
+    import cramjam
+
+    def entry(seconds: int, line: str) -> bytes:
+        return _pb(2, _pb(1, _pb(1, seconds) + _pb(2, 5)) + _pb(2, line.encode()))
+
+    stream = _pb(1, b'{job="promtail-case", host="px01", note="a \\"quoted\\" value"}')
+    stream += entry(1772359200, "proto-case first") + entry(1772359201, ACCESS.replace("ndjson", "proto"))
+    body = bytes(cramjam.snappy.compress_raw(_pb(1, stream)))
+    with server.client(ingest_token) as c:
+        r = c.post("/loki/api/v1/push", content=body, headers={"Content-Type": "application/x-protobuf"})
+        assert r.status_code == 204, r.text
+        bad = c.post("/loki/api/v1/push", content=b"\x00not snappy", headers={"Content-Type": "application/x-protobuf"})
+        assert bad.status_code == 400 and "snappy" in bad.json()["detail"]
+    server.wait_stored(server.stats()["received_records"])
+    rows = {r["raw"]: r for r in server.search("proto-case OR proto")}
+    assert set(rows) == {"proto-case first", ACCESS.replace("ndjson", "proto")}
+    assert all((r["source"], r["host"]) == ("promtail-case", "px01") for r in rows.values())

@@ -94,8 +94,8 @@ def loki(body: bytes, registry: Registry, fmt: str, source: str, host: str) -> P
         streams = doc["streams"]
         assert isinstance(streams, list)
     except (ValueError, KeyError, TypeError, AssertionError):
-        raise UsageError('a Loki push body is JSON {"streams": [{"stream": {...}, "values": [["ns", "line"]]}]} '
-                         "(protobuf is not accepted: set your client to JSON)") from None
+        raise UsageError('a Loki JSON push body is {"streams": [{"stream": {...}, "values": [["ns", "line"]]}]}; '
+                         "protobuf bodies need Content-Type: application/x-protobuf") from None
     out = Parsed()
     for stream in streams:
         labels = stream.get("stream") or stream.get("labels") or {}
@@ -104,6 +104,21 @@ def loki(body: bytes, registry: Registry, fmt: str, source: str, host: str) -> P
         values = stream.get("values") or []
         recs = [str(v[1]).encode("utf-8", "surrogateescape") for v in values
                 if isinstance(v, list | tuple) and len(v) >= 2 and str(v[1]).strip()]
+        if not recs:
+            continue
+        data, sep = pack(recs)
+        out.blocks.append(Block(_choose(registry, fmt, data), source or _label(labels, "source", "job", "app"),
+                                host or _label(labels, "host", "hostname", "instance", "node"), data, len(recs), sep))
+    return out
+
+
+def loki_protobuf(body: bytes, registry: Registry, fmt: str, source: str, host: str) -> Parsed:
+    """Loki push as Promtail/Vector send it by default: snappy-compressed protobuf."""
+    from logwarden.server.loki_proto import decode_push
+
+    out = Parsed()
+    for labels, lines in decode_push(body):
+        recs = [ln for ln in lines if ln.strip()]
         if not recs:
             continue
         data, sep = pack(recs)

@@ -84,15 +84,16 @@ async def ingest_lines(request: Request, user: User = Depends(may_ingest),
 @router.post("/loki/api/v1/push", status_code=204)
 async def loki_push(request: Request, user: User = Depends(may_ingest),
                     state: ServerState = Depends(get_state)) -> None:
-    """Loki's push API (JSON). Labels source/job/app give the source, host/hostname/instance the host."""
-    ctype = request.headers.get("content-type", "")
-    if "protobuf" in ctype:
-        raise HTTPException(415, "protobuf pushes are not accepted: configure the client to send JSON "
-                                 "(Vector: encoding.codec = json; Fluent Bit loki output sends JSON)")
+    """Loki's push API: JSON, or snappy-compressed protobuf (Promtail's and Vector's default). Labels
+    source/job/app give the source, host/hostname/instance the host."""
+    protobuf = "protobuf" in request.headers.get("content-type", "")
     fmt, source, host = _params(request)
     body = await _body(request)
     try:
-        parsed = http_ingest.loki(body, state.registry, fmt, source, host)
+        if protobuf:
+            parsed = http_ingest.loki_protobuf(body, state.registry, fmt, source, host)
+        else:
+            parsed = http_ingest.loki(body, state.registry, fmt, source, host)
     except LogwardenError as exc:
         raise HTTPException(400, str(exc)) from None
     await _submit(state, f"loki://{client_ip(request)}", parsed)
