@@ -31,6 +31,7 @@ from logwarden.web.deps import (
 )
 
 router = APIRouter(tags=["ingest"])
+ES_HEADERS = {"X-Elastic-Product": "Elasticsearch"}  # Elasticsearch 8 clients refuse answers without it
 may_ingest = require_role(ADMIN, INGEST)
 
 
@@ -110,7 +111,8 @@ async def _bulk(request: Request, state: ServerState, index: str) -> JSONRespons
     await _submit(state, f"es-bulk://{client_ip(request)}", parsed)
     answer = [{op: {"_index": index or "logwarden", "_id": f"{i}", "status": 201 if op in ("index", "create") else 200,
                     "result": "created" if op in ("index", "create") else "noop"}} for i, op in enumerate(items)]
-    return JSONResponse({"took": int((time.perf_counter() - started) * 1000), "errors": False, "items": answer})
+    return JSONResponse({"took": int((time.perf_counter() - started) * 1000), "errors": False, "items": answer},
+                        headers=ES_HEADERS)
 
 
 @router.post("/_bulk")
@@ -130,10 +132,11 @@ async def es_bulk_index(index: str, request: Request, user: User = Depends(may_i
 
 @router.get("/api/v1/es")
 @router.get("/api/v1/es/")
-async def es_info(user: User = Depends(may_ingest)) -> dict[str, Any]:
+async def es_info(user: User = Depends(may_ingest)) -> JSONResponse:
     """What an Elasticsearch client's version check expects (point shippers at http://HOST:PORT/api/v1/es)."""
-    return {"name": "logwarden", "cluster_name": "logwarden", "version": {"number": "8.11.0",
-            "build_flavor": "default", "lucene_version": "9.8.0"}, "tagline": "You Know, for Search"}
+    return JSONResponse({"name": "logwarden", "cluster_name": "logwarden", "version": {
+        "number": "8.11.0", "build_flavor": "default", "lucene_version": "9.8.0"}, "tagline": "You Know, for Search"},
+        headers=ES_HEADERS)
 
 
 @router.get("/api/v1/stats/ingest")
