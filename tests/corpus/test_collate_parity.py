@@ -34,20 +34,34 @@ MAIN = [
 ]
 
 
+OTHERS = [  # the other files of the corpora with postfix/…[pid] lines (most hold no whole transaction)
+    "digineo-postfix_exporter/testdata/mail.log",
+    "sourav1maity-TestRepo/zimbra.log",
+    "crowdsec-hub/tests/postfix-logs/postfix-logs.log",
+    "crowdsec-hub/tests/postscreen-logs/postscreen-logs.log",
+    "crowdsec-hub/tests/postfix-spam/postfix-spam.log",
+    "crowdsec-hub/tests/postfix-sasl-bf/postfix-sasl-bf.log",
+    "fail2ban/logs/postfix",
+]
+
+
 def _every_file() -> list[str]:
-    """MAIN, then the rest of lightmeter's complete set (.gz rotations too) and its individual scenarios."""
+    """MAIN, then the rest of lightmeter's complete set (.gz rotations too), its individual scenarios and
+    parser corpus lines, and OTHERS."""
     if not CORPORA.is_dir():
         return MAIN
-    rest = sorted(str(p.relative_to(CORPORA)) for d in (COMPLETE, f"{LIGHTMETER}/individual_files")
+    rest = sorted(str(p.relative_to(CORPORA)) for d in (COMPLETE, f"{LIGHTMETER}/individual_files",
+                                                         "lightmeter-controlcenter/pkg/postfix/logparser/corpus")
                   for p in (CORPORA / d).glob("*") if p.is_file())
-    return MAIN + [r for r in rest if r not in MAIN]
+    return MAIN + [r for r in rest if r not in MAIN] + [r for r in OTHERS if (CORPORA / r).is_file()]
 
 
 ALL = _every_file()
 
 
 def _id(rel: str) -> str:
-    return rel.replace(COMPLETE, "lightmeter-complete").replace(f"{LIGHTMETER}/individual_files", "lightmeter")
+    return (rel.replace(COMPLETE, "lightmeter-complete").replace(f"{LIGHTMETER}/individual_files", "lightmeter")
+            .replace("lightmeter-controlcenter/pkg/postfix/logparser/corpus", "lightmeter-corpus"))
 
 
 def reference(path: Path) -> bytes:
