@@ -151,7 +151,17 @@ class IngestQueue:
             await self._sync_wake.wait()
             self._sync_wake.clear()
             records = self.stats.received_records
-            synced = await asyncio.to_thread(self.wal.sync)
+            try:
+                synced = await asyncio.to_thread(self.wal.sync)
+            except OSError as exc:  # nothing waiting is acknowledged; senders are told to retry
+                self.stats.last_error = f"cannot sync the write-ahead file: {exc}"
+                log.error("%s", self.stats.last_error)
+                waiters, self._waiters = self._waiters, []
+                for _pos, fut in waiters:
+                    if not fut.done():
+                        fut.set_exception(Overloaded(self.stats.last_error))
+                await asyncio.sleep(1.0)
+                continue
             self.stats.durable_records = max(self.stats.durable_records, records)
             keep = []
             for pos, fut in self._waiters:
@@ -191,7 +201,11 @@ class IngestQueue:
             size += len(entry.data)
         if not take:
             return
-        await self.durable(take[-1].end)  # never store what the WAL could lose
+        try:
+            await self.durable(take[-1].end)  # never store what the WAL could lose
+        except Overloaded:
+            await asyncio.sleep(1.0)  # the WAL cannot sync now; the syncer retries
+            return
         started = time.perf_counter()
         try:
             n = await self.engine.run(write_entries, take, self.registry, self.timezone, Store.new_batch_id())

@@ -107,8 +107,15 @@ class Wal:
         assert self._fd is not None, "replay() opens the WAL"
         header = json.dumps(meta, separators=(",", ":")).encode()
         crc = zlib.crc32(data, zlib.crc32(header))
-        os.write(self._fd, HEAD.pack(MAGIC, len(header), len(data), crc) + header + data)
-        self.position += HEAD.size + len(header) + len(data)
+        record = HEAD.pack(MAGIC, len(header), len(data), crc) + header + data
+        try:
+            written = os.write(self._fd, record)
+        except OSError:
+            written = -1
+        if written != len(record):  # a full disk: take the torn piece back, so later entries stay readable
+            os.ftruncate(self._fd, self.position - self._seg_start)
+            raise OSError(28, "no space left for the write-ahead file")
+        self.position += len(record)
         entry = Entry(meta, data, self.position)
         if self.position - self._seg_start >= self.segment_bytes:
             self._open_segment(self.position)
