@@ -75,6 +75,8 @@ def test_text_output(data, args: list[str], expected: list[str]) -> None:
     (["* | stats count()"], 2, "not a stats query"),
     (["--start", "yesterday"], 2, "cannot read the time"),
     (["--status", "lost"], 2, "Invalid value for '--status'"),
+    (["--collate", "--to", "root"], 2, "takes no filters"),
+    (["--origin", "mail.log"], 2, "--origin goes with --collate"),
 ])
 def test_errors_are_plain(data, args: list[str], code: int, message: str) -> None:
     done = mail(data, *args)

@@ -49,8 +49,15 @@ def register(cli: Any) -> None:
 
         Путь письма по журналам Postfix/Zimbra: клиент, message-id, отправитель, все этапы (контент-фильтр,
         уведомления о недоставке) и итог по каждому получателю. Exits 1 when no message matches."""
+        from logwarden.errors import UsageError
         from logwarden.timeparse import time_range
 
+        filters = query or message_id or queue_id or sender is not None or recipient or status or since or start or end
+        if collate and filters:
+            raise UsageError("--collate prints every stored transaction as collate.pl does; it takes no filters "
+                             "(use --origin FILE for one file)")
+        if origin is not None and not collate:
+            raise UsageError("--origin goes with --collate; to pick messages use a query such as 'origin:\"FILE\"'")
         if collate:
             _collate(obj, origin)
             return
