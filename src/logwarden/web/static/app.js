@@ -203,7 +203,9 @@ function eventRow(row) {
     el("td", {class: "ts", text: shortTime(row.ts)}), el("td", {}, levelBadge(row.level)),
     el("td", {text: row.source || ""}), el("td", {text: [row.host, row.service].filter(Boolean).join(" / ")}),
     el("td", {class: "message"}, el("a", {href: "/event/" + encodeURIComponent(row._id), text: firstLine(row.raw)})));
-  tr.addEventListener("click", ev => { if (ev.target.tagName !== "A") location.href = "/event/" + encodeURIComponent(row._id); });
+  const open = () => { location.href = "/event/" + encodeURIComponent(row._id); };
+  tr.addEventListener("click", ev => { if (ev.target.tagName !== "A") open(); });
+  tr.addEventListener("keydown", ev => { if (ev.key === "Enter" && ev.target === tr) open(); });
   return tr;
 }
 
