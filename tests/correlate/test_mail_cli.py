@@ -77,6 +77,7 @@ def test_text_output(data, args: list[str], expected: list[str]) -> None:
     (["--status", "lost"], 2, "Invalid value for '--status'"),
     (["--collate", "--to", "root"], 2, "takes no filters"),
     (["--origin", "mail.log"], 2, "--origin goes with --collate"),
+    (["--collate", "--origin", "/nonexistent/mail.log"], 2, "no stored file"),
 ])
 def test_errors_are_plain(data, args: list[str], code: int, message: str) -> None:
     done = mail(data, *args)
@@ -88,6 +89,8 @@ def test_collate_is_collate_pl(data) -> None:
     done = mail(data, "--collate")
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode() == collate_pl(data[1])
+    one = run_cli("mail", "--collate", "--origin", str(data[1]), data_dir=data[0])
+    assert one.stdout == done.stdout
 
 
 def test_content_filter_is_one_message_not_two_blocks(data) -> None:

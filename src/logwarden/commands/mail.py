@@ -88,9 +88,24 @@ def _collate(obj: Any, origin: str | None) -> None:
 
     out = sys.stdout.buffer
     with obj.store("mail") as store:
+        if origin is not None:
+            origin = _stored_origin(store, origin)
         for block in collate(store, origin):
             out.write(block.encode("utf-8", "surrogateescape") + b"\n")
     out.flush()
+
+
+def _stored_origin(store: Any, origin: str) -> str:
+    """The stored origin for what the user typed: the path as ingested, or that path made absolute."""
+    from pathlib import Path
+
+    from logwarden.errors import UsageError
+
+    for candidate in (origin, str(Path(origin).expanduser().resolve())):
+        if store.value("SELECT count() AS n FROM lw.events WHERE origin = {o:String}", {"o": candidate}):
+            return candidate
+    raise UsageError(f"no stored file {origin!r}; give the path as it was ingested "
+                     "(`logwarden search '*' --output json` shows each record's origin)")
 
 
 def _addr(value: str | None) -> str:
