@@ -150,7 +150,7 @@ def tcp_rate(work: Path, lines: int, conns: int) -> dict[str, Any]:
 
 def kill9(work: Path, tcp_lines: int, http_requests: int) -> dict[str, Any]:
     data = work / "kill"
-    srv = Server(data, {"LOGWARDEN_INGEST_FLUSH_MS": "50"}).start()
+    srv = Server(data, {"LOGWARDEN_INGEST_FLUSH_MS": "1000"}).start()  # some of it only in the WAL at the kill
     acked = 0
     block = logger_lines(tcp_lines, seed=99, rfc5424=True).replace(b" - [", b" killtcp [")
     tcp = threading.Thread(target=send_tcp, args=(srv.port("syslog_tcp"), [block]))
