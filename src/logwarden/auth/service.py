@@ -20,6 +20,9 @@ from logwarden.auth.passwords import token_hash, verify_password
 from logwarden.store.chdb_store import Store
 
 BASIC_CACHE_SECONDS = 300
+FAIL_WINDOW_S = 60.0  # failed logins from one address within this window slow its next answers down
+FAIL_FREE = 5  # failures allowed in the window before answers are delayed
+FAIL_MAX_DELAY_S = 5.0
 
 
 @dataclass
@@ -36,6 +39,7 @@ class AuthService:
         self._sessions: dict[str, _Session] = {}
         self._basic_ok: dict[str, tuple[str, float]] = {}
         self._local_hash = ""
+        self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -77,6 +81,20 @@ class AuthService:
             return None
         name = rec.owner or f"token:{rec.id}"
         return User(name, rec.role, effective_sources(rec.role, None if rec.all_sources else rec.sources), "token")
+
+    # -- brute force -----------------------------------------------------------------------------
+    def failed(self, client_ip: str) -> float:
+        """Note a failed login from `client_ip`; returns how long to wait before answering it (0 for the
+        first few in a minute, then doubling up to FAIL_MAX_DELAY_S), so guessing passwords is slow."""
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(client_ip, []) if now - t < FAIL_WINDOW_S]
+            recent.append(now)
+            self._failures[client_ip] = recent[-64:]
+            if len(self._failures) > 10_000:
+                self._failures = {ip: ts for ip, ts in self._failures.items() if now - ts[-1] < FAIL_WINDOW_S}
+        over = len(recent) - FAIL_FREE
+        return 0.0 if over <= 0 else min(FAIL_MAX_DELAY_S, 0.25 * 2 ** (over - 1))
 
     # -- UI sessions -----------------------------------------------------------------------------
     def open_session(self, user: User) -> str:

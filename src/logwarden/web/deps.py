@@ -65,6 +65,7 @@ async def optional_user(request: Request) -> User | None:
         if user is None:
             await state.journal("auth", "rejected API token", level="warn", client_ip=client_ip(request),
                                 fields={"reason": "unknown or revoked token", "path": request.url.path})
+            await asyncio.sleep(state.auth.failed(client_ip(request)))
             raise _unauthorized("unknown or revoked API token")
     elif scheme.lower() == "basic" and value.strip():
         try:
@@ -77,6 +78,7 @@ async def optional_user(request: Request) -> User | None:
             await state.journal("auth", f"failed login for user {name!r} (HTTP Basic)", level="warn", user=name,
                                 client_ip=client_ip(request), fields={"reason": "bad user or password",
                                                                       "path": request.url.path})
+            await asyncio.sleep(state.auth.failed(client_ip(request)))
             raise _unauthorized("wrong user name or password")
     else:
         sid = request.cookies.get(SESSION_COOKIE, "")

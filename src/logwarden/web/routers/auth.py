@@ -52,6 +52,7 @@ async def login(request: Request, state: ServerState = Depends(get_state)) -> Re
     if user is None:
         await state.journal("auth", f"failed login for user {name!r} (login form)", level="warn", user=name,
                             client_ip=client_ip(request), fields={"reason": "bad user or password"})
+        await asyncio.sleep(state.auth.failed(client_ip(request)))
         if is_form:
             return RedirectResponse(f"/login?error=1&next={quote(nxt, safe='')}", status_code=303)
         raise HTTPException(401, "wrong user name or password")
