@@ -60,6 +60,14 @@ MILTER = [
     "Oct 15 09:00:00 mx1 postfix/smtpd[5001]: 3C4D5E6F7A: client=spam.example[203.0.113.66]",
     "Oct 15 09:00:01 mx1 postfix/cleanup[5002]: 3C4D5E6F7A: milter-reject: END-OF-MESSAGE from spam.example[203.0.113.66]: 5.7.1 Spam message rejected; from=<s@spam.example> to=<ivanov@corp.ru> proto=ESMTP helo=<spam.example>",
 ]
+BLOCKED = [  # amavis keeps a spam: smtp's handoff to :10024 says sent, but nothing is passed on
+    "Oct 15 10:00:00 mx1 postfix/smtpd[6001]: 7B8C9D0E1F: client=mail.spam.example[203.0.113.77]",
+    "Oct 15 10:00:00 mx1 postfix/cleanup[6002]: 7B8C9D0E1F: message-id=<offer@spam.example>",
+    "Oct 15 10:00:00 mx1 postfix/qmgr[9946]: 7B8C9D0E1F: from=<offer@spam.example>, size=4200, nrcpt=1 (queue active)",
+    "Oct 15 10:00:01 mx1 amavis[2280]: (02280-07) Blocked SPAM {DiscardedInbound,Quarantined}, [203.0.113.77]:40112 [203.0.113.77] <offer@spam.example> -> <petrov@corp.ru>, quarantine: spam-Xy12abCD, Queue-ID: 7B8C9D0E1F, Message-ID: <offer@spam.example>, mail_id: Xy12abCD, Hits: 14.2, size: 4200, 1204 ms",
+    "Oct 15 10:00:01 mx1 postfix/smtp[6003]: 7B8C9D0E1F: to=<petrov@corp.ru>, relay=127.0.0.1[127.0.0.1]:10024, delay=1.3, delays=0.1/0/0/1.2, dsn=2.7.0, status=sent (250 2.7.0 Ok, discarded, id=02280-07 - spam)",
+    "Oct 15 10:00:01 mx1 postfix/qmgr[9946]: 7B8C9D0E1F: removed",
+]
 REUSED_AFTER_REMOVAL = [  # same id a day later, after a removal: two messages
     "Oct 17 10:00:00 mx1 postfix/pickup[4089]: 0A1B2C3D4E: uid=0 from=<root>",
     "Oct 17 10:00:00 mx1 postfix/cleanup[26776]: 0A1B2C3D4E: message-id=<day1@mx1.corp.ru>",
@@ -71,7 +79,7 @@ REUSED_AFTER_REMOVAL = [  # same id a day later, after a removal: two messages
     "Oct 18 10:00:00 mx1 postfix/qmgr[9946]: 0A1B2C3D4E: from=<root@mx1.corp.ru>, size=520, nrcpt=1 (queue active)",
     "Oct 18 10:00:00 mx1 postfix/local[7001]: 0A1B2C3D4E: to=<admin@mx1.corp.ru>, orig_to=<root>, relay=local, delay=0.01, delays=0/0/0/0.01, dsn=4.2.2, status=deferred (mailbox full)",
 ]
-LINES = FILTERED_BOUNCE + PICKUP_RETRY + REUSED_UNREMOVED + EXPIRED + MILTER + REUSED_AFTER_REMOVAL
+LINES = FILTERED_BOUNCE + PICKUP_RETRY + REUSED_UNREMOVED + EXPIRED + MILTER + BLOCKED + REUSED_AFTER_REMOVAL
 
 
 def write_log(path: Path) -> Path:

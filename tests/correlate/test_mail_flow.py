@@ -3,7 +3,7 @@
 Scenario lines (mail_lines.py), one file on host mx1:
 a submission through a content filter that bounces, a local pickup with an alias and a deferred retry,
 a queue id used twice without a `removed` between (the first transaction's end is not in the log),
-an expired message, a milter reject, and a queue id reused after removal.
+an expired message, a milter reject, a spam kept by amavis, and a queue id reused after removal.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ def test_bounce_notice_is_its_own_message(store) -> None:
     ({"status": "milter-reject"}, [["3C4D5E6F7A"]]),
     ({"recipient": "ivanov@corp.ru", "status": "milter-reject"}, [["3C4D5E6F7A"]]),  # the refused recipient
     ({"sender": "s@spam.example"}, [["3C4D5E6F7A"]]),  # the sender named by the reject line
-    ({"status": "incomplete"}, [["5E6F7A8B9C"]]),  # the notice was queued; its delivery is not in the log
+    ({"status": "incomplete"}, [["5E6F7A8B9C"]]),
+    ({"status": "blocked"}, [["7B8C9D0E1F"]]),  # amavis `Blocked SPAM`: the handoff's `sent` is no delivery  # the notice was queued; its delivery is not in the log
     ({"status": "deferred"}, [["0A1B2C3D4E"], ["9A8B7C6D5E"], ["1B2C3D4E5F"]]),
     ({"query": "client_ip:10.1.2.3"}, [["4AA091855DA0", "776E41855DB2"]]),
     ({"query": "dsn:5.1.1"}, [["4AA091855DA0", "776E41855DB2"]]),
@@ -115,7 +116,7 @@ def test_pickup_alias_and_retry(store) -> None:
 
 def test_time_window_and_limit(store) -> None:
     every = mail_flows(store)
-    assert len(every) == 10
+    assert len(every) == 11
     assert [m["first"] for m in every] == sorted((m["first"] for m in every), reverse=True)
     second = next(m for m in every if m["message_id"] == "second@corp.ru")
     start = to_datetime(second["first"])
@@ -138,4 +139,12 @@ def test_hop_lines_are_the_stored_records(store) -> None:
         "4FF14284F45: uid=1034 from=", "4FF14284F45: message-id=<20"]
     assert len(lines) == msg["hops"][0]["records"] == 8
     assert all(get_event(store, line["id"])["raw"] == line["raw"] for line in lines)
+
+
+def test_blocked_by_content_filter(store) -> None:
+    msg = _one(store, queue_id="7B8C9D0E1F")
+    assert (msg["status"], msg["statuses"]) == ("blocked", ["blocked", "sent"])
+    assert msg["hops"][0]["filter"] == [{"ts": msg["hops"][0]["filter"][0]["ts"], "service": "amavis",
+                                         "verdict": "Blocked SPAM", "queued_as": "", "next": None}]
+    assert msg["content_filter"] is False and msg["queue_ids"] == ["7B8C9D0E1F"]
 

@@ -11,8 +11,8 @@ import click
 
 from logwarden import settings
 
-STATUSES = ("sent", "deferred", "bounced", "expired", "reject", "milter-reject", "hold", "discard", "incomplete",
-            "removed")
+STATUSES = ("sent", "deferred", "bounced", "expired", "reject", "milter-reject", "blocked", "hold", "discard",
+            "incomplete", "removed")
 
 
 def register(cli: Any) -> None:
@@ -129,7 +129,8 @@ def render(msg: dict[str, Any], tz: str = "UTC") -> str:
         lines.append(f"  local pickup uid={msg['pickup']['uid']}")
     for hop in msg["hops"]:
         for flt in hop["filter"]:
-            lines.append(f"  {hop['queue_id']}: {flt['service']} {flt['verdict']} → queued as {flt['queued_as']}")
+            onward = f" → queued as {flt['queued_as']}" if flt["queued_as"] else ""
+            lines.append(f"  {hop['queue_id']}: {flt['service']} {flt['verdict']}{onward}")
         for act in hop["actions"]:
             lines.append(f"  {hop['queue_id']}: {act['daemon']} {act['action']}: {act['reason']}")
         for note in hop["notifications"]:

@@ -19,7 +19,7 @@ from logwarden.errors import UsageError
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
-DERIVED = ("incomplete", "removed")  # message states no single record carries: every message is a candidate
+DERIVED = ("incomplete", "removed", "blocked")  # message states no single record carries: every message is a candidate
 MAX_ROUNDS = 6  # how far links (content filter, bounce) are followed from the messages found
 MAX_IDS = 20_000  # queue ids read at once; more is a query too wide to show as messages
 

@@ -9,9 +9,8 @@ from typing import Any
 from logwarden.query.paging import event_id
 
 AGENTS = {"discard", "error", "lmtp", "local", "pipe", "smtp", "virtual"}
-DELIVERY = {"sent", "deferred", "bounced", "expired", "undeliverable", "deliverable"}
 # Worst first: the status a message with several outcomes is summed up by.
-ORDER = ("reject", "milter-reject", "proxy-reject", "bounced", "expired", "undeliverable", "deferred", "hold",
+ORDER = ("reject", "milter-reject", "proxy-reject", "blocked", "bounced", "expired", "undeliverable", "deferred", "hold",
          "discard", "incomplete", "sent", "deliverable", "removed")
 REFUSED = {"reject", "milter-reject", "proxy-reject", "discard"}  # actions that end a recipient's way
 LINK_WINDOW = timedelta(minutes=10)  # a re-injected or bounce hop starts this close to the line naming it
@@ -68,10 +67,11 @@ def _hop(row: dict[str, Any]) -> dict[str, Any]:
             kind = _NOTIFY.match(msg)
             hop["notifications"].append({"ts": ts, "kind": kind.group(1) if kind else "", "queue_id": f["notification_id"],
                                          "status": None})
-        elif f.get("queued_as") and "Queue-ID" in msg:  # amavis: Passed CLEAN … Queue-ID: A … queued_as: B
+        elif "Queue-ID: " in msg and (f.get("queued_as") or _VERDICT.search(msg)):
+            # amavis: `Passed CLEAN … Queue-ID: A … queued_as: B`, or `Blocked SPAM … Queue-ID: A` (not passed on)
             verdict = _VERDICT.search(msg)
             hop["filter"].append({"ts": ts, "service": service, "verdict": " ".join(verdict.groups()) if verdict else "",
-                                  "queued_as": f["queued_as"], "next": None})
+                                  "queued_as": f.get("queued_as", ""), "next": None})
         if f.get("action") and status:
             hop["actions"].append({"ts": ts, "daemon": daemon, "action": status, "reason": f.get("reason", ""),
                                    "dsn": f.get("dsn", ""), "from": f.get("from", ""), "to": f.get("to", "")})
@@ -189,6 +189,8 @@ def assemble(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         statuses |= {a["action"] for h in chain for a in h["actions"]}
         if any(h["expired"] for h in chain):
             statuses.add("expired")
+        if any(flt["verdict"].startswith("Blocked") for h in chain for flt in h["filter"]):
+            statuses.add("blocked")  # the content filter kept it: the handoff's `sent` is not a delivery
         if not statuses:
             statuses.add("removed" if chain[-1]["removed"] else "incomplete")
         parent = root.get("notification_of")
