@@ -221,7 +221,8 @@ def test_every_page_has_its_json_twin(api: httpx.Client) -> None:
     hit = api.get("/api/v1/search", params={"q": "source:zimbra", "_size": 1}).json()["rows"][0]
     for page, twin in (("/?q=source%3Azimbra&_format=json", "/api/v1/search?q=source%3Azimbra"),
                        (f"/event/{hit['_id']}?_format=json", f"/api/v1/events/{hit['_id']}"),
-                       ("/trace/abc?_format=json", "/api/v1/traces/abc"), ("/mail?_format=json", "/api/v1/mail/flows")):
+                       ("/trace/abc?_format=json", "/api/v1/traces/abc"), ("/mail?_format=json", "/api/v1/mail/flows"),
+                       ("/requests?method=x&_format=json", "/api/v1/requests/pairs?method=x")):
         r = api.get(page, follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (307, twin)
     assert api.get(f"/event/{hit['_id']}", params={"_format": "json"}, follow_redirects=True).json()["raw"] == hit["raw"]

@@ -24,7 +24,8 @@ from logwarden.demo.generate import write_demo
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DEMO_FILES = ("zimbra/mailbox.log", "mta/mail.log", "web/access.log", "directum/WebServer.log")
+DEMO_FILES = ("zimbra/mailbox.log", "mta/mail.log", "web/access.log", "directum/WebServer.log",
+              "vkteams/client-logs/olga.smirnova.log")
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="/usr/bin/chromium is not installed (make test-deps installs it)")
@@ -243,6 +244,22 @@ def test_trace_and_mail_views(page: Any, server: Server, api: httpx.Client) -> N
     page.goto(server.url + "/mail?queue_id=" + qid)
     page.wait_for_selector("#mail-result tr.mail-row")
     assert qid in (page.text_content("#mail-result") or "")
+
+
+def test_requests_view(page: Any, server: Server, api: httpx.Client) -> None:
+    rows = api.get("/api/v1/requests/pairs", params={"_size": 500}).json()["rows"]
+    assert rows
+    _login(page, server, "/requests")
+    page.wait_for_selector("#requests-result tr.request-row")
+    assert page.locator("#requests-result tr.request-row").count() == len(rows)
+    orphans = api.get("/api/v1/requests/pairs", params={"_size": 500, "orphans": "true"}).json()["rows"]
+    page.check("#req-orphans")
+    page.click("#requests-form button[type=submit]")
+    page.wait_for_url("**orphans=true*")
+    if orphans:
+        page.wait_for_selector("#requests-result tr.request-row")
+        assert page.locator("#requests-result tr.request-row").count() == len(orphans)
+        assert "answered" not in page.locator("#requests-result tbody td:nth-child(2)").all_text_contents()
 
 
 def _ids(page: Any, selector: str) -> list[str]:

@@ -8,6 +8,7 @@ Pages (one HTML shell; the script renders each from the JSON API, so every page 
     /event/{id}       one event with every field, its raw record and its context (/api/v1/events/{id}[/context])
     /trace/{id}       every record of a trace, request or queue id (/api/v1/traces/{id})
     /mail             mail flows (/api/v1/mail/flows)
+    /requests         VK Teams client requests paired with their responses (/api/v1/requests/pairs)
     /login            the sign-in form (POST /api/v1/login sets the session cookie)
     /docs             the API reference (Swagger UI over /api/v1/openapi.json), for signed-in users
 
@@ -33,7 +34,7 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 # Page → its JSON twin (path template, the page's query parameters passed on).
 TWINS = {"search": "/api/v1/search", "event": "/api/v1/events/{id}", "trace": "/api/v1/traces/{id}",
-         "mail": "/api/v1/mail/flows"}
+         "mail": "/api/v1/mail/flows", "requests": "/api/v1/requests/pairs"}
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
@@ -70,6 +71,11 @@ async def trace_form(request: Request, user: MaybeUser) -> Response:
 @router.get("/mail", include_in_schema=False)
 async def mail_page(request: Request, user: MaybeUser) -> Response:
     return _page(request, user, TWINS["mail"])
+
+
+@router.get("/requests", include_in_schema=False)
+async def requests_page(request: Request, user: MaybeUser) -> Response:
+    return _page(request, user, TWINS["requests"])
 
 
 @router.get("/login", include_in_schema=False)

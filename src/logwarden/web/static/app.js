@@ -443,6 +443,43 @@ async function renderMailView() {
   }
 }
 
+// ------------------------------------------------------------------------------------------ requests
+async function renderRequestsView() {
+  const p = new URLSearchParams(location.search);
+  const method = el("input", {id: "req-method", value: p.get("method") || "", "data-i18n-placeholder": "requests.method"});
+  const status = el("input", {id: "req-status", value: p.get("status") || "", "data-i18n-placeholder": "requests.status"});
+  const orphans = el("input", {id: "req-orphans", type: "checkbox", checked: p.get("orphans") === "true"});
+  const form = el("form", {class: "searchbar", id: "requests-form"}, method, status,
+    el("label", {}, orphans, " ", el("span", {"data-i18n": "requests.orphans"})),
+    el("button", {type: "submit", "data-i18n": "requests.find"}));
+  form.addEventListener("submit", ev => {
+    ev.preventDefault();
+    location.href = "/requests?" + qs({method: method.value.trim(), status: status.value.trim(),
+                                       orphans: orphans.checked ? "true" : ""});
+  });
+  const out = el("div", {id: "requests-result"});
+  view().replaceChildren(el("h2", {"data-i18n": "requests.title"}), form, out);
+  applyI18n(view());
+  try {
+    const data = await api("/api/v1/requests/pairs", {method: p.get("method"), status: p.get("status"),
+                                                      orphans: p.get("orphans"), _size: 500});
+    if (!data.rows.length) { out.replaceChildren(el("p", {class: "muted", text: t("results.none")})); return; }
+    const meaning = LW.lang === "ru" ? "meaning_ru" : "meaning";
+    out.replaceChildren(el("table", {class: "requests"},
+      el("thead", {}, el("tr", {}, ["col.ts", "requests.outcome", "requests.method", "facet.user", "requests.latency",
+        "requests.status", "requests.meaning"].map(k => el("th", {text: t(k)})))),
+      el("tbody", {}, data.rows.map(r => el("tr", {class: "request-row outcome-" + r.outcome},
+        el("td", {class: "ts", text: shortTime(r.ts)}), el("td", {text: r.outcome}),
+        el("td", {text: r.method || r.action || ""}), el("td", {text: r.user || ""}),
+        el("td", {text: r.latency_s === null || r.latency_s === undefined ? "" : String(r.latency_s)}),
+        el("td", {text: [r.http_status, r.status].filter(Boolean).join(" / ")}),
+        el("td", {}, r.request_id ? el("a", {href: "/trace/" + encodeURIComponent(r.request_id),
+          text: r[meaning] || r.error || r.request_id}) : (r[meaning] || r.error || "")))))));
+  } catch (e) {
+    out.replaceChildren(el("p", {class: "error", text: e.message}));
+  }
+}
+
 // ----------------------------------------------------------------------------------------------- app
 function route() {
   const path = location.pathname;
@@ -450,6 +487,7 @@ function route() {
   if (path.startsWith("/event/")) return renderEventView(decodeURIComponent(path.slice(7)));
   if (path.startsWith("/trace")) return renderTraceView(decodeURIComponent(path.slice(7)));
   if (path.startsWith("/mail")) return renderMailView();
+  if (path.startsWith("/requests")) return renderRequestsView();
   readSearchUrl();
   renderSearchView();
   return startSearch(false);
