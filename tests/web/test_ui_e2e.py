@@ -244,6 +244,12 @@ def test_trace_and_mail_views(page: Any, server: Server, api: httpx.Client) -> N
     page.goto(server.url + "/mail?queue_id=" + qid)
     page.wait_for_selector("#mail-result tr.mail-row")
     assert qid in (page.text_content("#mail-result") or "")
+    line = messages[0]["hops"][0]["lines"][0]
+    page.locator("#mail-result details.mail-lines summary").first.click()
+    page.locator("#mail-result details.mail-lines a.raw-line").first.click()  # a record opens its event
+    page.wait_for_url("**/event/*")
+    page.wait_for_selector("#raw")
+    assert page.text_content("#raw") == line["raw"]
 
 
 def test_requests_view(page: Any, server: Server, api: httpx.Client) -> None:

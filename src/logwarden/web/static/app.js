@@ -437,10 +437,19 @@ async function renderMailView() {
         el("td", {}, (m.recipients || []).map(r => el("div", {text: r.to + " — " + (r.status || "")}))),
         el("td", {text: m.status || ""}),
         el("td", {}, (m.queue_ids || []).map(q => el("a", {href: "/trace/" + encodeURIComponent(q), text: q + " "})),
+          mailLines(m),
           el("details", {}, el("summary", {text: "JSON"}), el("pre", {class: "raw", text: JSON.stringify(m, null, 1)}))))))));
   } catch (e) {
     out.replaceChildren(el("p", {class: "error", text: e.message}));
   }
+}
+
+function mailLines(m) {  // the stored records of every hop, each opening its event
+  const lines = (m.hops || []).flatMap(h => h.lines || []);
+  if (!lines.length) return null;
+  return el("details", {class: "mail-lines"}, el("summary", {text: lines.length + " " + t("trace.records")}),
+    el("ol", {class: "context-lines"}, lines.map(l => el("li", {}, el("span", {class: "ts", text: shortTime(l.ts)}), " ",
+      el("a", {href: "/event/" + encodeURIComponent(l.id), class: "raw-line", text: l.raw})))));
 }
 
 // ------------------------------------------------------------------------------------------ requests
