@@ -1,10 +1,12 @@
 """One micro-batch of received entries into the engine, parsed like files are.
 
-Entries are grouped by (origin, format, source, host); each group is staged (one Memory table per
-part, as `ingest.staging` does for files) and parsed by the format's one SELECT. The batch commits
-like a file: a `pending` row for origin "#wal" first, the events, then `done` rows that carry the WAL
-position (origin "#wal", column offset) and each origin's next seq (column records). A crash in between
-leaves a pending batch that `Store.recover` deletes; the WAL then replays it.
+Entries are grouped by (origin, format, source, host). All groups of one format are staged together (one
+Memory table per part, as `ingest.staging` does for files) and parsed by the format's one SELECT, in one
+INSERT: the group's index rides in seq's high bits and puts origin, source and host back. The batch
+commits like a file: a `pending` row for origin "#wal" first, the events, then `done` rows that carry
+the WAL position (origin "#wal", column offset) and each origin's next seq (column records). A failure
+deletes the batch at once; a crash in between leaves a pending batch that `Store.recover` deletes; the
+WAL then replays it.
 """
 
 from __future__ import annotations
@@ -71,10 +73,15 @@ def _runs(entries: list[Entry], sep: bytes) -> list[tuple[int, bytes]]:
     return [(seq0, b"".join(parts)) for seq0, parts in runs]
 
 
-def _stage(store: Store, runs: list[tuple[int, bytes]]) -> tuple[list[str], str]:
+GROUP_SHIFT = 1 << 40  # seq carries its group's index above this while staged (one INSERT per format)
+HOST_UNSET = "\x01lw-host"  # the format's host default while staged: replaced by the group's host
+
+
+def _stage(store: Store, runs: list[tuple[int, int, bytes]]) -> tuple[list[str], str]:
+    """(group index, first seq, data) runs -> Memory tables and the UNION ALL reading them."""
     tables, branches = [], []
-    for seq0, data in runs:
-        seq = seq0
+    for group, seq0, data in runs:
+        seq = group * GROUP_SHIFT + seq0
         for part in split(data):
             table = f"{DB}.live_stage_{len(tables)}"
             store.execute(f"DROP TABLE IF EXISTS {table}")
@@ -98,31 +105,46 @@ def write_entries(store: Store, entries: Sequence[Entry], registry: Registry, ti
 
 
 def _write(store: Store, entries: Sequence[Entry], registry: Registry, timezone: str, batch: int) -> int:
+    """One INSERT per format: the groups (origin, source, host) of a format are staged together, their
+    index riding in seq's high bits, and the outer SELECT puts each row's origin, source and host back
+    (a statement costs more than its rows: fifty rsyslog clients must not mean fifty statements)."""
     total = 0
     next_seq: dict[str, int] = {}
+    by_format: dict[str, list[tuple[tuple[str, str, str], list[Entry]]]] = {}
     for (origin, fmt, source, host), group in _group(entries).items():
+        by_format.setdefault(fmt, []).append(((origin, source, host), group))
+        total += sum(e.records for e in group)
+        last = group[-1]
+        next_seq[origin] = max(next_seq.get(origin, 0), int(last.meta.get("seq", 0)) + last.records)
+    for fmt, groups in by_format.items():
         spec = registry.formats.get(fmt) if fmt else None
-        sep = _common_sep(group)
-        tables, stage = _stage(store, _runs(group, sep))
-        received = min(float(e.meta.get("t", 0)) for e in group) or datetime.now(UTC).timestamp()
+        every = [e for _, group in groups for e in group]
+        sep = _common_sep(every)
+        runs = [(gi, seq0, data) for gi, (_, group) in enumerate(groups) for seq0, data in _runs(group, sep)]
+        received = min(float(e.meta.get("t", 0)) for e in every) or datetime.now(UTC).timestamp()
         params: dict[str, Any] = {
-            "origin": origin, "source": source or (spec.source if spec else ""), "host": host, "batch": batch,
+            "origin": "", "source": "", "host": HOST_UNSET, "batch": batch,
             "ref_ts": datetime.fromtimestamp(received, UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
             "tz": timezone, "sep": sep.decode() if sep else "\x1e",
+            "g_origin": [o for (o, _, _), _ in groups],
+            "g_source": [src or (spec.source if spec else "") for (_, src, _), _ in groups],
+            "g_host": [h for (_, _, h), _ in groups], "g_unset": HOST_UNSET,
         }
+        tables, stage = _stage(store, runs)
         try:
             select, fparams = select_sql(spec, stage, multiline=bool(sep))
+            g = f"intDiv(seq, {GROUP_SHIFT}) + 1"
             store.execute(
-                f"INSERT INTO {DB}.events ({EVENT_COLUMNS}) {select} "
-                "SETTINGS short_circuit_function_evaluation = 'disable'",
+                f"INSERT INTO {DB}.events ({EVENT_COLUMNS}) SELECT * REPLACE ("
+                f"arrayElement({{g_source:Array(String)}}, {g}) AS source, "
+                f"if(host = {{g_unset:String}}, arrayElement({{g_host:Array(String)}}, {g}), host) AS host, "
+                f"arrayElement({{g_origin:Array(String)}}, {g}) AS origin, seq % {GROUP_SHIFT} AS seq) "
+                f"FROM ({select}) SETTINGS short_circuit_function_evaluation = 'disable'",
                 {**fparams, **params},
             )
         finally:
             for table in tables:
                 store.execute(f"DROP TABLE IF EXISTS {table}")
-        total += sum(e.records for e in group)
-        last = group[-1]
-        next_seq[origin] = max(next_seq.get(origin, 0), int(last.meta.get("seq", 0)) + last.records)
     rows = [(origin, 0, n, "done") for origin, n in next_seq.items()]
     _book(store, [*rows, (WAL_ORIGIN, entries[-1].end, total, "done")], batch)
     return total
