@@ -168,3 +168,26 @@ def test_detect_command_says_what_the_path_gives(tmp_path: Path) -> None:
     got = json.loads(proc.stdout)
     assert got["format"] == "janus"
     assert got["reason"] == "path rule janus: source=vkteams, service=janus, format=janus"
+
+
+def test_vector_archive_sent_to_support(tmp_path: Path, engine: Store, registry: Registry) -> None:
+    """`tar -czf vector.tar.gz /var/log/vector/` (the guide's way 2): members keep the tree, so the rules apply."""
+    import io
+    import tarfile
+
+    archive = tmp_path / "vector.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        # another day's lines: the same bytes as the tree's files would be recognised as already ingested
+        for rel, text in (("var/log/vector/k8s/keycloak/keycloak/a.log", KEYCLOAK.replace("2024-03-01", "2024-03-02")),
+                          ("var/log/vector/k8s/im/krtek/a.log", BEAGLE.replace("2024-03-01", "2024-03-02")
+                           .replace("beagle", "krtek"))):
+            data = text.encode()
+            info = tarfile.TarInfo(rel)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    ingestor = Ingestor(engine, registry, IngestOptions(timezone="UTC"))
+    formats = sorted(ingestor.ingest(inp).format for inp in open_inputs(archive))
+    assert formats == ["keycloak", "logfmt"]
+    got = _rows(engine, "SELECT DISTINCT service, fields['namespace'] AS ns FROM lw.events "
+                        "WHERE startsWith(origin, {a:String}) ORDER BY service", a=f"{archive}!")
+    assert got == [{"service": "keycloak", "ns": "keycloak"}, {"service": "krtek", "ns": "im"}]
