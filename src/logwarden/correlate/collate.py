@@ -42,7 +42,7 @@ _KIND = f"""multiIf(
     '')"""
 
 _SQL = f"""
-SELECT origin, seq, n, line, inst, d AS daemon, pid, kind,
+SELECT line, inst, pid, kind,
        if(kind IN ('connect', 'disconnect', 'smtpd', 'smtp'), '', extract(r, '^(\\\\w+): ')) AS qid,
        if(kind = 'bounce', extract(r, ' notification: (\\\\w+)$'), '') AS newid,
        n = nl AND has({{bare:Array(String)}}, concat(origin, '#', toString(seq))) AS bare
