@@ -17,6 +17,7 @@ from typing import BinaryIO
 from logwarden.errors import LogwardenError, UsageError
 
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+_TAR_MODES = (((".tar",), "r:"), ((".tar.bz2", ".tbz2"), "r:bz2"), ((".tar.xz", ".txz"), "r:xz"))
 
 
 @dataclass
@@ -105,7 +106,7 @@ def open_inputs(item: str | Path) -> Iterator[Input | SkippedInput]:
 
 
 def _tar_members(path: Path, st: os.stat_result) -> Iterator[Input | SkippedInput]:
-    mode = "r:" if path.name.endswith(".tar") else "r:*"  # gzip, bzip2 or xz, told by the content
+    mode = next((m for suffixes, m in _TAR_MODES if path.name.endswith(suffixes)), "r:gz")
     try:
         with tarfile.open(path, mode) as tar:
             for member in tar:
