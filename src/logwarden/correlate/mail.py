@@ -11,6 +11,7 @@ final status. The CLI (`logwarden mail`), the API and the UI call `mail_flows`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from logwarden.store.schema import DB
 
 DERIVED = ("incomplete", "removed", "blocked")  # message states no single record carries: every message is a candidate
 MAX_ROUNDS = 6  # how far links (content filter, bounce) are followed from the messages found
-MAX_IDS = 20_000  # queue ids read at once; more is a query too wide to show as messages
+MAX_IDS = 100_000  # queue ids read at once; more is a query too wide to show as messages
 
 def _iso(column: str) -> str:
     """Engine time (UTC) as ISO 8601 text with Z, which also sorts as time."""
@@ -180,15 +181,19 @@ def _sessions(store: Store, messages: list[dict[str, Any]]) -> None:
     rows = store.rows(_SESSIONS, {"origins": sorted({c["origin"] for c in clients}),
                                   "pids": sorted({c["pid"] for c in clients})})
     by_pid: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in rows:
+    for row in rows:  # in file order
         by_pid.setdefault((row["origin"], row["pid"]), []).append(row)
+    seqs = {key: [int(r["seq"]) for r in items] for key, items in by_pid.items()}
     for client in clients:
-        before = [r for r in by_pid.get((client["origin"], client["pid"]), []) if int(r["seq"]) < int(client["seq"])]
-        connects = [r for r in before if r["connect"]]
-        if connects:
-            client["connect"] = connects[-1]["at"]
-            client["tls"] = next((r["tls"] for r in before if not r["connect"]
-                                  and int(r["seq"]) > int(connects[-1]["seq"])), "")
+        key = (client["origin"], client["pid"])
+        items = by_pid.get(key, [])
+        k = bisect_left(seqs.get(key, []), int(client["seq"])) - 1  # the last session line before client=
+        tls = ""
+        while k >= 0 and not items[k]["connect"]:
+            tls = items[k]["tls"] or tls
+            k -= 1
+        if k >= 0:
+            client["connect"], client["tls"] = items[k]["at"], tls
 
 
 def mail_flows(store: Store, *, query: str | None = None, message_id: str | None = None,
