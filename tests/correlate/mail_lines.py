@@ -51,6 +51,7 @@ REUSED_UNREMOVED = [  # 1B2C3D4E5F twice; the first transaction's removal is not
 EXPIRED = [  # five days deferred, then returned; the notice itself is not delivered in this log
     "Oct 15 08:00:00 mx1 postfix/qmgr[9946]: 9A8B7C6D5E: from=<sales@corp.ru>, size=2048, nrcpt=1 (queue active)",
     "Oct 15 08:00:01 mx1 postfix/smtp[4001]: 9A8B7C6D5E: to=<x@dead.example>, relay=none, delay=432000, delays=431999/0/1/0, dsn=4.4.1, status=deferred (connect to dead.example[192.0.2.10]:25: Connection timed out)",
+    "Oct 15 08:00:01 mx1 postfix/qmgr[9946]: 9A8B7C6D5E: to=<x@dead.example>, relay=none, delay=432001, delays=432001/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to dead.example[192.0.2.10]:25: Connection timed out)",
     "Oct 15 08:00:01 mx1 postfix/qmgr[9946]: 9A8B7C6D5E: from=<sales@corp.ru>, status=expired, returned to sender",
     "Oct 15 08:00:01 mx1 postfix/cleanup[4002]: 5E6F7A8B9C: message-id=<20201015080001.5E6F7A8B9C@mx1.corp.ru>",
     "Oct 15 08:00:01 mx1 postfix/bounce[4003]: 9A8B7C6D5E: sender non-delivery notification: 5E6F7A8B9C",

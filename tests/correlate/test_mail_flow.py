@@ -148,3 +148,11 @@ def test_blocked_by_content_filter(store) -> None:
                                          "verdict": "Blocked SPAM", "queued_as": "", "next": None}]
     assert msg["content_filter"] is False and msg["queue_ids"] == ["7B8C9D0E1F"]
 
+
+def test_expired_after_suspended_delivery(store) -> None:
+    """qmgr's own `to=… status=deferred (delivery temporarily suspended…)` is an attempt too."""
+    msg = _one(store, queue_id="9A8B7C6D5E")
+    [rcpt] = msg["recipients"]
+    assert (rcpt["status"], rcpt["attempts"], rcpt["agent"]) == ("deferred", 2, "qmgr")
+    assert msg["statuses"] == ["deferred", "expired"] and msg["status"] == "expired"
+

@@ -57,7 +57,7 @@ def _hop(row: dict[str, Any]) -> dict[str, Any]:
             hop["size"] = int(f["size"]) if f.get("size") else hop["size"]
             hop["nrcpt"] = int(f["nrcpt"]) if f.get("nrcpt") else hop["nrcpt"]
             hop["expired"] = hop["expired"] or status == "expired"
-        elif daemon in AGENTS and "to" in f and status:
+        elif (daemon in AGENTS or daemon == "qmgr") and "to" in f and status:  # qmgr: `delivery temporarily suspended`
             hop["deliveries"].append({
                 "ts": ts, "agent": daemon, "service": service, "to": f.get("to", ""), "orig_to": f.get("orig_to", ""),
                 "relay": f.get("relay", ""), "delay": f.get("delay", ""), "delays": f.get("delays", ""),
