@@ -20,7 +20,7 @@ from logwarden.ingest.sources import open_inputs
 
 COMPLETE = "lightmeter-controlcenter/test_files/postfix_logs/complete.tar.gz.extracted/logs_sample"
 FILES = [f"{COMPLETE}/mail.log.1", f"{COMPLETE}/mail.log", "kdent-postfix_log_analysis/mail.log"]
-AGENT = re.compile(r" postfix(?:-[^/\s]+)?/(?:\S+/)?(?:smtp|lmtp|local|virtual|pipe|error|discard)\[\d+\]: "
+AGENT = re.compile(r" postfix(?:-[^/\s]+)?/(?:\S+/)?(?:smtp|lmtp|local|virtual|pipe|error|discard|qmgr)\[\d+\]: "
                    r"([0-9A-F]{6,}|[0-9A-Za-z]{12,}): to=<.*\bstatus=")
 TO_FILTER = re.compile(r"/smtp\[\d+\]: (\w+): to=<[^>]*>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:\d+, .*"
                        r"status=sent \(.*queued as (\w+)\)$")
