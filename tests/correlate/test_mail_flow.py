@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from mail_lines import write_log
 
+from logwarden.correlate import mail as mail_module
 from logwarden.correlate.mail import mail_flows
 from logwarden.correlate.mail_assemble import to_datetime
 from logwarden.errors import UsageError
@@ -155,4 +156,12 @@ def test_expired_after_suspended_delivery(store) -> None:
     [rcpt] = msg["recipients"]
     assert (rcpt["status"], rcpt["attempts"], rcpt["agent"]) == ("deferred", 2, "qmgr")
     assert msg["statuses"] == ["deferred", "expired"] and msg["status"] == "expired"
+
+
+def test_limited_search_reads_further_when_the_newest_do_not_match(store, monkeypatch) -> None:
+    """With one record read per message wanted, the newest record naming ivanov@ as a recipient is the milter
+    reject; the search widens until it finds the bounce notice delivered to him."""
+    monkeypatch.setattr(mail_module, "SEED_RECORDS", 1)
+    found = mail_flows(store, recipient="ivanov@corp.ru", status="sent", limit=1)
+    assert [m["queue_ids"] for m in found] == [["A48191855DA0"]]
 

@@ -21,6 +21,8 @@ from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
 DERIVED = ("incomplete", "removed", "blocked")  # message states no single record carries: every message is a candidate
+SEED_RECORDS = 50  # with a limit: records read first per message wanted
+WIDEN = 4  # reads, each 8 times wider, before a limited search settles for fewer messages
 MAX_ROUNDS = 6  # how far links (content filter, bounce) are followed from the messages found
 MAX_IDS = 100_000  # queue ids read at once; more is a query too wide to show as messages
 
@@ -90,7 +92,7 @@ def _time_sql(time_from: datetime | None, time_to: datetime | None, params: dict
 
 
 def _seeds(store: Store, crit: dict[str, Any], time_from: datetime | None, time_to: datetime | None,
-           limit: int | None) -> list[dict[str, Any]]:
+           cap: int | None) -> list[dict[str, Any]]:
     """Records that a message must contain to be shown: (queue id, ts). The most selective criterion picks
     them in the engine; the others are checked on whole messages afterwards."""
     params: dict[str, Any] = {}
@@ -113,24 +115,24 @@ def _seeds(store: Store, crit: dict[str, Any], time_from: datetime | None, time_
         params["s"] = crit["sender"].lower()
         where += " AND position(raw, 'from=<') > 0 AND lower(fields['from']) = {s:String}"
     elif primary == "query":
-        return _query_seeds(store, crit["query"], time_from, time_to, limit)
+        return _query_seeds(store, crit["query"], time_from, time_to, cap)
     elif primary == "status" and crit["status"] not in DERIVED:
         params["st"] = crit["status"]
         where += " AND status = {st:String}"
     sql = (f"SELECT fields['queue_id'] AS qid, host, {_iso('ts')} AS at FROM {DB}.events WHERE {where} "
            "ORDER BY ts DESC")
-    if limit:
-        sql += f" LIMIT {int(limit) * 50}"
+    if cap:
+        sql += f" LIMIT {int(cap)}"
     return store.rows(sql, params)
 
 
 def _query_seeds(store: Store, text: str, time_from: datetime | None, time_to: datetime | None,
-                 limit: int | None) -> list[dict[str, Any]]:
+                 cap: int | None) -> list[dict[str, Any]]:
     from logwarden.query import QuerySyntaxError, compile_query
 
     try:
         compiled = compile_query(text, time_from=time_from, time_to=time_to, extra_where="fields['queue_id'] != ''",
-                                 limit=int(limit) * 50 if limit else None)
+                                 limit=int(cap) if cap else None)
     except QuerySyntaxError as exc:
         raise UsageError(str(exc)) from None
     if compiled.kind != "events":
@@ -196,15 +198,9 @@ def _sessions(store: Store, messages: list[dict[str, Any]]) -> None:
             client["connect"], client["tls"] = items[k]["at"], tls
 
 
-def mail_flows(store: Store, *, query: str | None = None, message_id: str | None = None,
-               queue_id: str | None = None, sender: str | None = None, recipient: str | None = None,
-               status: str | None = None, time_from: datetime | None = None, time_to: datetime | None = None,
-               limit: int | None = None) -> list[dict[str, Any]]:
-    """Messages (newest first) that match every given criterion; see docs/correlation.md, "Mail flow"."""
-    crit = {"query": query or None, "message_id": (message_id or "").strip().strip("<>") or None,
-            "queue_id": (queue_id or "").strip() or None, "sender": sender.strip().strip("<>") if sender is not None else None,
-            "recipient": (recipient or "").strip().strip("<>") or None, "status": (status or "").strip() or None}
-    seeds = _seeds(store, crit, time_from, time_to, limit)
+def _messages(store: Store, crit: dict[str, Any], seeds: list[dict[str, Any]], time_from: datetime | None,
+              time_to: datetime | None) -> list[dict[str, Any]]:
+    """The messages that hold the seed records, every criterion checked, newest first."""
     ids = {row["qid"] for row in seeds}
     if len(ids) > MAX_IDS:
         raise UsageError(f"{len(ids)} queue ids match; narrow the search (a time range, --from, --to or a query)")
@@ -224,6 +220,26 @@ def mail_flows(store: Store, *, query: str | None = None, message_id: str | None
             hits.setdefault((row["host"], row["qid"]), []).append(row["at"])
     found = [m for m in messages if matches(m, crit, hits, time_from, time_to)]
     found.sort(key=lambda m: m["first"], reverse=True)
+    return found
+
+
+def mail_flows(store: Store, *, query: str | None = None, message_id: str | None = None,
+               queue_id: str | None = None, sender: str | None = None, recipient: str | None = None,
+               status: str | None = None, time_from: datetime | None = None, time_to: datetime | None = None,
+               limit: int | None = None) -> list[dict[str, Any]]:
+    """Messages (newest first) that match every given criterion; see docs/correlation.md, "Mail flow"."""
+    crit = {"query": query or None, "message_id": (message_id or "").strip().strip("<>") or None,
+            "queue_id": (queue_id or "").strip() or None, "sender": sender.strip().strip("<>") if sender is not None else None,
+            "recipient": (recipient or "").strip().strip("<>") or None, "status": (status or "").strip() or None}
+    # With a limit, the newest SEED_RECORDS records per message wanted are read first, and more when the
+    # messages they make do not all match (a deferral later sent, a filter checked on the whole message).
+    cap = limit * SEED_RECORDS if limit else None
+    for _ in range(WIDEN):
+        seeds = _seeds(store, crit, time_from, time_to, cap)
+        found = _messages(store, crit, seeds, time_from, time_to)
+        if cap is None or len(found) >= (limit or 0) or len(seeds) < cap:
+            break
+        cap *= 8
     found = found[:limit] if limit else found
     _sessions(store, found)
     return found
