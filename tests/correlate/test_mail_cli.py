@@ -60,6 +60,8 @@ def test_json_message(data) -> None:
     (["--to", "root", "--status", "sent", "--limit", "1"], ["  to <admin@mx1.corp.ru> (orig <root>): sent"]),
     (["--message-id", "first@partner.ru"], ["  client gw.partner.ru[198.51.100.7] (postfix/smtpd)"]),
     (["status:milter-reject"], ["  3C4D5E6F7A: cleanup milter-reject: 5.7.1 Spam message rejected"]),
+    (["--queue-id", "776E41855DB2", "--records"], ["  -- 4AA091855DA0 (6 records)\n  Oct 13 10:20:00 mx1 postfix/submission/smtpd[9708]: 4AA091855DA0: client=",
+                                                   "  -- 776E41855DB2 (6 records)\n  Oct 13 10:20:00 mx1 postfix/smtpd[9715]: 776E41855DB2: client="]),
 ])
 def test_text_output(data, args: list[str], expected: list[str]) -> None:
     done = mail(data, *args)

@@ -33,6 +33,8 @@ def register(cli: Any) -> None:
                   help="messages to show, newest first (0: all)")
     @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
     @click.option("--timezone", default=None, help=settings.TIMEZONE.help)
+    @click.option("--records", "show_records", is_flag=True,
+                  help="text output: under each message, its stored records hop by hop, as logged")
     @click.option("--collate", is_flag=True,
                   help="print every stored Postfix transaction as collate.pl does (other filters do not apply)")
     @click.option("--origin", default=None, help="with --collate: only this stored file (its path as ingested)")
@@ -41,7 +43,7 @@ def register(cli: Any) -> None:
     def mail(obj: Context, query: tuple[str, ...], message_id: str | None, queue_id: str | None,
              sender: str | None, recipient: str | None, status: str | None, since: str | None,
              start: str | None, end: str | None, limit: int, output: str, timezone: str | None,
-             collate: bool, origin: str | None) -> None:
+             show_records: bool, collate: bool, origin: str | None) -> None:
         """Reconstruct mail flow from Postfix / Zimbra MTA records: per message the client, message-id,
         envelope, every hop (content filter re-injection, bounce notifications) and each recipient's
         final status with relay, delay and dsn. QUERY is a filter in the query language (docs/query.md)
@@ -70,13 +72,13 @@ def register(cli: Any) -> None:
             messages = mail_flows(store, query=" ".join(query) or None, message_id=message_id, queue_id=queue_id,
                                   sender=sender, recipient=recipient, status=status, time_from=lo, time_to=hi,
                                   limit=limit or None)
-        if output == "json":
-            from logwarden.output import valid_text
+        from logwarden.output import valid_text
 
+        if output == "json":
             click.echo(json.dumps(valid_text(messages), ensure_ascii=False, indent=1))
         else:
             for msg in messages:
-                click.echo(render(msg, tz))
+                click.echo(render(valid_text(msg), tz, show_records))
         if not messages:
             click.echo("logwarden: no Postfix message matches; check the filters, or ingest the mail log first",
                        err=True)
@@ -112,8 +114,8 @@ def _addr(value: str | None) -> str:
     return "?" if value is None else f"<{value}>"
 
 
-def render(msg: dict[str, Any], tz: str = "UTC") -> str:
-    """A message as a few readable lines, times in the zone `tz`."""
+def render(msg: dict[str, Any], tz: str = "UTC", records: bool = False) -> str:
+    """A message as a few readable lines, times in the zone `tz`; `records`: then its raw records per hop."""
     head = f"{_t(msg['first'], tz)} … {_t(msg['last'], tz)}  {msg['host']}  {' → '.join(msg['queue_ids'])}"
     lines = [f"{head}  {msg['status']}"]
     size = f"  size {msg['size']}" if msg["size"] is not None else ""
@@ -144,6 +146,10 @@ def render(msg: dict[str, Any], tz: str = "UTC") -> str:
                      f"delay={rec['delay']} delays={rec['delays']} attempts={rec['attempts']} hop={rec['queue_id']}")
         if rec["reason"]:
             lines.append(f"      {rec['reason']}")
+    if records:
+        for hop in msg["hops"]:
+            lines.append(f"  -- {hop['queue_id']} ({hop['records']} records)")
+            lines.extend(f"  {line['raw']}" for line in hop["lines"])
     return "\n".join(lines) + "\n"
 
 
