@@ -68,6 +68,21 @@ def logger_lines(n: int, seed: int, rfc5424: bool) -> bytes:
     return "".join(out).encode()
 
 
+def ndjson_lines(n: int, seed: int) -> bytes:
+    """An application's JSON log (what Vector or a JSON logger posts): one object a line."""
+    rnd = random.Random(seed)
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    out = []
+    for i in range(n):
+        msg = rnd.choice(MESSAGES).format(u=rnd.choice(USERS), ip=f"203.0.{rnd.randrange(256)}.{rnd.randrange(256)}",
+                                          port=rnd.randrange(1024, 65535), n=rnd.randrange(10**6),
+                                          q=f"{rnd.getrandbits(40):010X}")
+        out.append(json.dumps({"time": (t0 + timedelta(microseconds=i * 997)).isoformat(timespec="microseconds"),
+                               "level": rnd.choice(["info", "info", "warn", "error"]), "host": rnd.choice(HOSTS),
+                               "service": rnd.choice(PROGRAMS), "msg": msg}))
+    return ("\n".join(out) + "\n").encode()
+
+
 class Server:
     def __init__(self, data: Path, env: dict[str, str] | None = None):
         self.data, self.env = data, {**ENV, **(env or {})}
@@ -116,6 +131,21 @@ class Server:
         self.proc.wait(600)
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of a process by thread name (Linux /proc): where the server spends its time."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        key = "".join(c for c in name if not c.isdigit()).rstrip("_-:") or name
+        out[key] = round(out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / tick, 2)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
 def send_tcp(port: int, blocks: list[bytes]) -> None:
     def one(block: bytes) -> None:
         with socket.create_connection(("127.0.0.1", port)) as s:
@@ -137,6 +167,8 @@ def tcp_rate(work: Path, lines: int, conns: int) -> dict[str, Any]:
         send_tcp(srv.port("syslog_tcp"), blocks)
         sent = time.perf_counter()
         done = srv.wait_stored(per * conns)
+        assert srv.proc is not None
+        cpu = thread_cpu(srv.proc.pid)
         stats = srv.stats()
         stored = srv.count("")
     finally:
@@ -145,7 +177,44 @@ def tcp_rate(work: Path, lines: int, conns: int) -> dict[str, Any]:
             "send_s": round(sent - started, 2), "stored_s": round(done - started, 2),
             "lines_per_s": round(per * conns / (done - started)), "stored": stored,
             "lost": per * conns - stored, "batches": stats["batches"], "last_batch_ms": stats["last_batch_ms"],
-            "tcp_pauses": stats["tcp_pauses"]}
+            "tcp_pauses": stats["tcp_pauses"],
+            "load_avg": os.getloadavg(), "server_cpu_s_by_thread": cpu}
+
+
+def http_rate(work: Path, lines: int, requests_lines: int = 10_000) -> dict[str, Any]:
+    """NDJSON lines over POST /api/v1/ingest from 4 client threads, each request acknowledged (fsynced)."""
+    bodies = [ndjson_lines(requests_lines, seed=500 + k) for k in range(8)]
+    n_requests = max(1, lines // requests_lines)
+    srv = Server(work / "http").start()
+    acked = [0]
+    lock = threading.Lock()
+
+    def worker(ks: range) -> None:
+        with srv.client() as c:
+            for k in ks:
+                while True:
+                    r = c.post("/api/v1/ingest", content=bodies[k % len(bodies)], params={"format": "auto"})
+                    if r.status_code == 200:
+                        break
+                    time.sleep(0.2)  # 429: the server asks to come back
+                with lock:
+                    acked[0] += r.json()["accepted"]
+
+    try:
+        started = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(range(t, n_requests, 4),)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        sent = time.perf_counter()
+        done = srv.wait_stored(acked[0])
+        stored = srv.count("")
+    finally:
+        srv.stop()
+    return {"lines": acked[0], "requests": n_requests, "send_s": round(sent - started, 2),
+            "stored_s": round(done - started, 2), "lines_per_s": round(acked[0] / (done - started)),
+            "stored": stored, "lost": acked[0] - stored, "load_avg": os.getloadavg()}
 
 
 def kill9(work: Path, tcp_lines: int, http_requests: int) -> dict[str, Any]:
@@ -215,17 +284,26 @@ def main() -> int:
     ap.add_argument("--udp-rate", type=int, default=100_000)
     ap.add_argument("--udp-seconds", type=float, default=5.0)
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--only", choices=["tcp", "http", "kill9", "udp"], default=None, help="run one part")
     args = ap.parse_args()
+    parts: dict[str, Any] = {
+        "tcp": lambda w: tcp_rate(w, args.lines, args.conns),
+        "http": lambda w: http_rate(w, args.lines // 2),
+        "kill9": lambda w: kill9(w, args.kill_tcp_lines, args.kill_http_requests),
+        "udp": lambda w: udp(w, args.udp_rate, args.udp_seconds)}
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
     with tempfile.TemporaryDirectory(prefix="lw-server-bench-", dir=args.work) as tmp:
-        work = Path(tmp)
-        results = {"machine": {"cpus": os.cpu_count()},
-                   "tcp": tcp_rate(work, args.lines, args.conns),
-                   "kill9": kill9(work, args.kill_tcp_lines, args.kill_http_requests),
-                   "udp": udp(work, args.udp_rate, args.udp_seconds)}
+        for name, run in parts.items():
+            if args.only in (None, name):
+                results[name] = run(Path(tmp))
+                print(name, json.dumps(results[name]), flush=True)
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
-    (out / "server_ingest.json").write_text(json.dumps(results, indent=1) + "\n")
-    t, k, u = results["tcp"], results["kill9"], results["udp"]
+    (out / f"server_ingest{'_' + args.only if args.only else ''}.json").write_text(json.dumps(results, indent=1) + "\n")
+    if args.only:
+        return 0
+    t, h, k, u = results["tcp"], results["http"], results["kill9"], results["udp"]
+    print(f"HTTP NDJSON  {h['lines']} lines: {h['lines_per_s']:,} lines/s stored, lost {h['lost']}")
     print(f"syslog TCP   {t['lines']} lines over {t['connections']} connections: {t['lines_per_s']:,} lines/s "
           f"stored (sent in {t['send_s']} s, stored in {t['stored_s']} s), lost {t['lost']}")
     print(f"kill -9      HTTP acknowledged {k['http_acknowledged']}, stored {k['http_stored']}; TCP sent "

@@ -24,6 +24,7 @@ from logwarden.store.chdb_store import Store
 
 log = logging.getLogger("logwarden.server")
 UNPARSED_AFTER = 3  # a batch the engine refuses this many times in a row is stored without parsing
+BACKLOG_BATCHES = 4  # a batch grows to this many times ingest_batch_mb while a backlog waits
 
 
 class Overloaded(Exception):
@@ -192,10 +193,17 @@ class IngestQueue:
         async with self._flush_lock:
             await self._flush()
 
+    def batch_cap(self) -> int:
+        """Most bytes the next batch takes: `batch_bytes`, and up to BACKLOG_BATCHES times that while a
+        backlog waits (a statement and a stored part cost more than their rows: under load, bigger
+        batches store ~1.5x more lines a second and leave the engine fewer parts to merge)."""
+        backlog = self.stats.pending_bytes
+        return max(self.batch_bytes, min(backlog, self.batch_bytes * BACKLOG_BATCHES))
+
     async def _flush(self) -> None:
-        take, size = [], 0
+        take, size, cap = [], 0, self.batch_cap()
         for entry in self._pending:
-            if take and size + len(entry.data) > self.batch_bytes:
+            if take and size + len(entry.data) > cap:
                 break
             take.append(entry)
             size += len(entry.data)
