@@ -219,11 +219,13 @@ def select_sql(spec: FormatSpec | None, stage: str, multiline: bool, service: st
     if spec.kind == "regex":
         regex, captures = engine_regex(spec)
         if captures:
-            inner.append(f"extractGroups(raw, {p.bind(regex)}) AS g")
+            # RE2 reads UTF-8: a byte that is not (a CP1251 log, a cut multi-byte character) would end the
+            # match there, so the regex reads a valid copy; `raw` itself is stored exactly as it came.
+            inner.append(f"extractGroups(toValidUTF8(raw), {p.bind(regex)}) AS g")
             inner.append("notEmpty(g) AS ok")
             inner += [f"g[{i}] AS c_{name}" for i, name in enumerate(captures, start=1)]
         else:  # no capture is read: the engine refuses extractGroups without groups; a match is all it takes
-            inner.append(f"match(raw, {p.bind(regex)}) AS ok")
+            inner.append(f"match(toValidUTF8(raw), {p.bind(regex)}) AS ok")
     elif spec.tsv is not None:  # header-driven TSV: cells by the file's column positions
         captures = spec.captures
         inner += capture_items(spec.tsv, p.bind)
