@@ -77,6 +77,15 @@ class ServerClient:
     def post_json(self, path: str, body: Any) -> Any:
         return self.request("POST", path, json=body)
 
+    def stream_bytes(self, path: str, params: dict[str, Any] | None = None) -> Iterator[bytes]:
+        """GET `path`; yield the answer's bytes as they arrive (nothing is yielded for an error answer)."""
+        try:
+            with self._client() as c, c.stream("GET", path, params=params) as response:
+                self._check(response)
+                yield from response.iter_bytes()
+        except httpx.HTTPError as exc:
+            raise LogwardenError(f"lost the logwarden server at {self.url}: {exc}") from None
+
     def ndjson(self, path: str, body: Any) -> Iterator[dict[str, Any]]:
         """POST `body`; yield the objects of an NDJSON answer as they arrive."""
         try:

@@ -66,12 +66,21 @@ def register(cli: Any) -> None:
         tz = settings.timezone(timezone)
         _check_zone(tz)
         lo, hi = time_range(since, start, end, tz)
+        from logwarden.client import local_server
+        from logwarden.commands.trace import server_params
         from logwarden.correlate.mail import mail_flows
 
-        with obj.store("mail") as store:
-            messages = mail_flows(store, query=" ".join(query) or None, message_id=message_id, queue_id=queue_id,
-                                  sender=sender, recipient=recipient, status=status, time_from=lo, time_to=hi,
-                                  limit=limit or None)
+        if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: ask it
+            params = server_params(lo, hi, q=" ".join(query) or None, message_id=message_id, queue_id=queue_id,
+                                   recipient=recipient, status=status, _size=limit or 10_000)
+            if sender is not None:
+                params["sender"] = sender  # '' (bounces) is a value here
+            messages = srv.request("GET", "/api/v1/mail/flows", params=params)["messages"]
+        else:
+            with obj.store("mail") as store:
+                messages = mail_flows(store, query=" ".join(query) or None, message_id=message_id,
+                                      queue_id=queue_id, sender=sender, recipient=recipient, status=status,
+                                      time_from=lo, time_to=hi, limit=limit or None)
         from logwarden.output import valid_text
 
         if output == "json":
@@ -86,9 +95,27 @@ def register(cli: Any) -> None:
 
 
 def _collate(obj: Any, origin: str | None) -> None:
+    from logwarden.client import local_server
     from logwarden.correlate.collate import collate
 
     out = sys.stdout.buffer
+    if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: it collates
+        from pathlib import Path
+
+        from logwarden.errors import UsageError
+
+        tries = [None] if origin is None else [origin, str(Path(origin).expanduser().resolve())]
+        for n, candidate in enumerate(tries):
+            try:
+                for chunk in srv.stream_bytes("/api/v1/mail/collate",
+                                              params={"origin": candidate} if candidate else None):
+                    out.write(chunk)
+                break
+            except UsageError:
+                if n + 1 == len(tries):
+                    raise UsageError(f"no stored file {origin!r}; give the path as it was ingested") from None
+        out.flush()
+        return
     with obj.store("mail") as store:
         if origin is not None:
             origin = _stored_origin(store, origin)
