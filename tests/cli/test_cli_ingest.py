@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import os
 import pty
 import signal
@@ -49,12 +50,14 @@ def test_ingest_paths_archives_and_stdin_with_text_and_json_output(tmp_path: Pat
     done = run_cli("ingest", str(logs), "-", "--timezone", "Europe/Moscow", "--host", "mbox1", "--output", "json",
                    input=SYSLOG.encode(), env=env)
     report = json.loads(ok(done))
+    piped = report["files"][3]["path"]
+    assert piped.startswith("stdin@20")  # each pipe is its own origin: stdin@<UTC time>
     assert report == {
         "files": [
             {"path": f"{arc.resolve()}!log/mailbox.log", "format": "zimbra_mailbox", "records": 4, "unparsed": 0},
             {"path": str(mailbox.resolve()), "format": "zimbra_mailbox", "records": 4, "unparsed": 0},
             {"path": str(rotated.resolve()), "format": "zimbra_mailbox", "records": 1, "unparsed": 0},
-            {"path": "stdin", "format": "syslog_rfc3164", "records": 2, "unparsed": 0},
+            {"path": piped, "format": "syslog_rfc3164", "records": 2, "unparsed": 0},
         ],
         "records": 11,
         "unparsed": 0,
@@ -62,10 +65,11 @@ def test_ingest_paths_archives_and_stdin_with_text_and_json_output(tmp_path: Pat
     assert (data / "engine").is_dir()
 
     # the same again, as text: one line per file, nothing added (and nothing read from the store's folder)
-    text = ok(run_cli("ingest", str(logs), "-", input=SYSLOG.encode(), env=env))
-    assert text.splitlines() == [f"{arc.resolve()}!log/mailbox.log: unchanged", f"{mailbox.resolve()}: unchanged",
-                                 f"{rotated.resolve()}: unchanged", "stdin: unchanged",
-                                 "4 file(s), 0 records, 0 unparsed"]
+    text = ok(run_cli("ingest", str(logs), "-", input=SYSLOG.encode(), env=env)).splitlines()
+    assert text[:3] == [f"{arc.resolve()}!log/mailbox.log: unchanged", f"{mailbox.resolve()}: unchanged",
+                        f"{rotated.resolve()}: unchanged"]
+    assert re.fullmatch(r"stdin@\S+: already ingested as " + re.escape(piped), text[3])
+    assert text[4:] == ["4 file(s), 0 records, 0 unparsed"]
 
     # a grown file, as text: its format and the records its tail added
     with mailbox.open("a") as fh:
@@ -81,7 +85,7 @@ def test_ingest_paths_archives_and_stdin_with_text_and_json_output(tmp_path: Pat
     assert mine[0]["ts"] == "2020-09-29T13:45:00.123000Z"  # read in Moscow, stored in UTC
     assert mine[0]["host"] == "mbox1"
     assert mine[1]["raw"] == HANDLER  # the stack trace is one record
-    stdin = [e for e in events if e["origin"] == "stdin"]
+    stdin = [e for e in events if e["origin"] == piped]
     assert sorted(e["raw"] for e in stdin) == sorted(SYSLOG_RECORDS)
     assert {e["host"] for e in stdin} == {"mail"}  # the record names its host: --host does not override it
 

@@ -49,7 +49,7 @@ def test_stdin_and_paths_are_kept_in_order(tmp_path: Path) -> None:
     f = write(tmp_path / "x.log", SYSLOG)
     assert expand(["-", str(f)]) == ["-", f.resolve()]
     (inp,) = list(open_inputs("-"))
-    assert isinstance(inp, Input) and inp.origin == "stdin" and not inp.seekable
+    assert isinstance(inp, Input) and inp.origin.startswith("stdin@") and not inp.seekable
 
 
 def test_plain_file_is_seekable_with_identity(tmp_path: Path) -> None:

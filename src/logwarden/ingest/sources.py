@@ -68,10 +68,18 @@ def expand(paths: list[str]) -> list[str | Path]:
     return out
 
 
+def stdin_origin() -> str:
+    """Each read of standard input is its own origin (`stdin@<UTC time>`), so records of two pipes never
+    share a position; the same text piped twice is still recognised by its first bytes and added once."""
+    from datetime import UTC
+
+    return f"stdin@{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
+
+
 def open_inputs(item: str | Path) -> Iterator[Input | SkippedInput]:
     """Yield the inputs behind one expanded path (several for an archive)."""
     if item == "-":
-        yield Input("stdin", sys.stdin.buffer, mtime=0.0, size=0, name="stdin")
+        yield Input(stdin_origin(), sys.stdin.buffer, mtime=0.0, size=0, name="stdin")
         return
     path = Path(item)
     origin = str(path)

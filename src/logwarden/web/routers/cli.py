@@ -66,13 +66,13 @@ async def ingest_files(body: IngestFiles, user: User = Depends(require_role(ADMI
 
 def _ingest_stdin(store: Store, state: ServerState, spool: Any, q: dict[str, str]) -> dict[str, Any]:
     from logwarden.ingest.pipeline import IngestOptions, Ingestor, IngestReport, check_format_name
-    from logwarden.ingest.sources import Input
+    from logwarden.ingest.sources import Input, stdin_origin
 
     fmt = q.get("format", "auto")
     check_format_name(state.registry, fmt)
     ingestor = Ingestor(store, state.registry, IngestOptions(q.get("source", ""), q.get("host", ""), fmt,
                                                             q.get("timezone", "UTC")))
-    report = IngestReport([ingestor.ingest(Input("stdin", spool, mtime=0.0, size=0, name="stdin"))])
+    report = IngestReport([ingestor.ingest(Input(stdin_origin(), spool, mtime=0.0, size=0, name="stdin"))])
     return report.as_json()
 
 
