@@ -46,8 +46,8 @@ NOQUEUE = "NOQUEUE is not a queue id: our queue_id stays empty (grouping every r
 KNOWN: dict[tuple[str, str], str] = {
     ("relay_0001.yaml", "relay_host"): "not a log message: grok's sub-pattern for a relay value it split already",
 }
-# Measured: 535 of 548 compared fields agree (97.6%); the 13 others are known: 12 NOQUEUE, 1 above.
-THRESHOLD = 0.976
+# Measured: 547 of 548 compared fields agree (99.8%; grok's NOQUEUE placeholder = our empty queue id); 1 known above.
+THRESHOLD = 0.998
 
 
 def _value(text: str) -> str:
@@ -107,10 +107,12 @@ def test_postfix_grok_fields(corpora: Path, registry, engine) -> None:
         for key, value in want.items():
             compared += 1
             have = str(event.get(key, ""))
-            if have == value:
+            # grok writes the placeholder NOQUEUE where Postfix logs no queue id; ours is then empty: the
+            # same statement ("this line belongs to no queued message"), counted as agreeing.
+            if have == value or (key == "queue_id" and value == "NOQUEUE" and have == ""):
                 agreed += 1
             else:
                 differences[(name, key)] = f"expected {value!r}, got {have!r}"
-    unexplained = {k: v for k, v in differences.items() if k not in KNOWN and "'NOQUEUE'" not in v}
+    unexplained = {k: v for k, v in differences.items() if k not in KNOWN}
     assert not unexplained, f"{len(unexplained)} new disagreements: {unexplained}"
     assert share(agreed, compared) >= THRESHOLD, f"{agreed}/{compared} fields agree"
