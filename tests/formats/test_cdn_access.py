@@ -85,6 +85,7 @@ def test_every_line_is_stored_once_raw_exactly(engine: Store, ingested: IngestRe
         assert {e["format"] for e in stored} == {"cdn_access"}
         header = stored[0]
         assert header["fields"] == {"tsv_header": "1"} and header["ts_inferred"] and header["level"] == ""
+        assert header["ts"] == stored[1]["ts"], key  # sorts with the file's first record, not at its mtime
         assert all("tsv_header" not in e["fields"] for e in stored[1:])
 
 

@@ -106,12 +106,14 @@ def _ts_expr(spec: FormatSpec, capture: str) -> str:
 
 def _fallback_ts(spec: FormatSpec, ts: str) -> str:
     """The time of a record without one: its arrival time, or with `[timestamp] inherit` the last time before
-    it in its batch (a failure line between two timed records)."""
+    it in its batch (a failure line between two timed records), else the first time after it (a header line
+    at the top of a file), so that such a record sorts beside its neighbours, not at the file's mtime."""
     arrival = "{ref_ts:DateTime64(6, 'UTC')}"
     if not spec.ts_inherit:
         return arrival
     earlier = f"anyLast(if(ok, {ts}, NULL)) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-    return f"ifNull({earlier}, {arrival})"
+    later = f"any(if(ok, {ts}, NULL)) OVER (ORDER BY seq ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
+    return f"ifNull({earlier}, ifNull({later}, {arrival}))"
 
 
 def _level_exprs(spec: FormatSpec, word: str) -> tuple[str, str]:
