@@ -230,6 +230,20 @@ def test_every_page_has_its_json_twin(api: httpx.Client) -> None:
     assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
 
 
+def test_api_docs_work_offline(server: Server, api: httpx.Client) -> None:
+    """/docs loads Swagger UI from the server itself, never from a CDN: on-prem servers are often offline."""
+    import re
+
+    page = api.get("/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(a.startswith("/static/swagger/") for a in assets), assets
+    with httpx.Client(base_url=server.url, timeout=30) as anonymous:  # assets are public, like the login page's
+        for a in assets:
+            r = anonymous.get(a)
+            assert r.status_code == 200 and len(r.content) > 500, a
+        assert anonymous.get("/static/swagger/../../../etc/passwd").status_code == 404
+
+
 # -- the CDN log API ------------------------------------------------------------------------------------
 BASE = "/app/logs/v1/accounts"
 

@@ -100,6 +100,20 @@ async def i18n_script(request: Request) -> Response:
                     headers={**NO_CACHE, "Vary": "Accept-Language, Cookie"})
 
 
+SWAGGER_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
+
+
+@router.get("/static/swagger/{name}", include_in_schema=False)
+async def swagger_asset(name: str) -> Response:
+    """Swagger UI's script and style, shipped in the package (swagger-ui-bundle): /docs works offline, as an
+    on-prem server usually is."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    if name not in SWAGGER_ASSETS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no static file swagger/{name}")
+    return FileResponse(Path(str(swagger_ui_path)) / name, headers={"Cache-Control": "max-age=86400"})
+
+
 @router.get("/static/{name:path}", include_in_schema=False)
 async def static_file(name: str) -> Response:
     path = (STATIC / name).resolve()
@@ -125,5 +139,8 @@ async def openapi(request: Request, user: Annotated[User, Depends(current_user)]
 async def docs(request: Request, user: MaybeUser) -> Response:
     if user is None:
         return RedirectResponse("/login?next=%2Fdocs", status_code=303)
-    page: HTMLResponse = get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="logwarden API")
+    page: HTMLResponse = get_swagger_ui_html(
+        openapi_url="/api/v1/openapi.json", title="logwarden API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js", swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png")
     return page
