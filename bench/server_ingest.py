@@ -9,6 +9,8 @@ and addresses. Prints a table and writes bench/out/server_ingest.json.
 
 1. TCP: `--lines` lines over `--conns` connections as fast as the server reads them; the rate is lines
    divided by the time from the first byte sent until the engine has stored (parsed) the last one.
+   Steady: two load generator processes send `--steady-rate` lines/s for `--steady-seconds`; the rates
+   received and stored over that window, the most pending at once, and the time to drain after it.
 2. kill -9: TCP and HTTP traffic; the server is killed right after HTTP acknowledgements and after
    the TCP lines were reported durable; after the restart every acknowledged line is counted.
 3. UDP: datagrams at `--udp-rate` per second for `--udp-seconds`; sent, received, dropped and stored.
@@ -134,8 +136,64 @@ class Server:
         self.proc.wait(600)
 
 
+def send_steady(port: int, rate: int, seconds: float, rfc5424: bool = True) -> None:
+    """A load generator (run as its own process: `--send PORT`): one TCP connection, `rate` lines a
+    second in chunks of 100, for `seconds`."""
+    lines = logger_lines(100_000, seed=3 if rfc5424 else 4, rfc5424=rfc5424).split(b"\n")[:-1]
+    chunks = [b"\n".join(lines[i:i + 100]) + b"\n" for i in range(0, len(lines), 100)]
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        start = time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds:
+            due = int(elapsed * rate) // 100
+            while sent < due:
+                s.sendall(chunks[sent % len(chunks)])
+                sent += 1
+            time.sleep(0.005)
+    print(json.dumps({"sent": sent * 100, "seconds": round(time.perf_counter() - start, 2)}), flush=True)
+
+
+def generators(port: int, rate: int, seconds: float, n: int = 2) -> list[subprocess.Popen[bytes]]:
+    """`n` load generator processes (RFC 5424 and RFC 3164 in turn) sharing `rate` lines a second."""
+    return [subprocess.Popen([sys.executable, __file__, "--send", str(port), "--send-rate", str(rate // n),
+                              "--send-seconds", str(seconds), *(["--send-rfc3164"] if k % 2 else [])],
+                             stdout=subprocess.PIPE) for k in range(n)]
+
+
+def steady(work: Path, rate: int, seconds: float) -> dict[str, Any]:
+    """Syslog TCP at a steady `rate` for `seconds` (two senders): is it stored as fast as it comes?"""
+    srv = Server(work / "steady").start()
+    try:
+        gens = generators(srv.port("syslog_tcp"), rate, seconds)
+        time.sleep(2.0)  # past the senders' start-up
+        first, t0, peak = srv.stats(), time.perf_counter(), 0
+        while any(g.poll() is None for g in gens):
+            time.sleep(0.5)
+            s = srv.stats()
+            peak = max(peak, s["pending_records"])
+            if s["received_records"] > first["received_records"]:
+                last, t1 = s, time.perf_counter()
+        sent = sum(json.loads(g.communicate()[0])["sent"] for g in gens)
+        ended = time.perf_counter()
+        srv.wait_stored(sent)
+        drained = time.perf_counter() - ended
+        assert srv.proc is not None
+        cpu = thread_cpu(srv.proc.pid)
+        stored = srv.count("")
+    finally:
+        srv.stop()
+    window = t1 - t0
+    return {"target_per_s": rate, "seconds": round(window, 1), "sent": sent,
+            "received_per_s": round((last["received_records"] - first["received_records"]) / window),
+            "stored_per_s": round((last["stored_records"] - first["stored_records"]) / window),
+            "peak_pending_records": peak, "drained_s_after_end": round(drained, 2), "stored": stored,
+            "lost": sent - stored, "load_avg": os.getloadavg(), "server_cpu_s_by_thread": cpu}
+
+
 def thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds of a process by thread name (Linux /proc): where the server spends its time."""
+    """CPU seconds of a process by thread name (Linux /proc): where the server spends its time. The
+    engine's own threads are named by ClickHouse (ThreadPool: parsing and writing; MergeMutate: merging
+    parts); a query also runs partly on the Python thread that called it (the engine worker)."""
     out: dict[str, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -145,6 +203,8 @@ def thread_cpu(pid: int) -> dict[str, float]:
         except OSError:
             continue
         key = "".join(c for c in name if not c.isdigit()).rstrip("_-:") or name
+        if key == "python":  # Python threads keep the process's name; the main one runs the event loop
+            key = "python: event loop" if task.name == str(pid) else "python: engine caller, WAL sync, UDP"
         out[key] = round(out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / tick, 2)
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
@@ -287,10 +347,20 @@ def main() -> int:
     ap.add_argument("--udp-rate", type=int, default=100_000)
     ap.add_argument("--udp-seconds", type=float, default=5.0)
     ap.add_argument("--work", type=Path, default=None)
-    ap.add_argument("--only", choices=["tcp", "http", "kill9", "udp"], default=None, help="run one part")
+    ap.add_argument("--steady-rate", type=int, default=100_000, help="syslog TCP lines/s of the steady part")
+    ap.add_argument("--steady-seconds", type=float, default=30.0)
+    ap.add_argument("--only", choices=["tcp", "steady", "http", "kill9", "udp"], default=None, help="run one part")
+    ap.add_argument("--send", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--send-rate", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--send-seconds", type=float, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--send-rfc3164", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.send:
+        send_steady(args.send, args.send_rate, args.send_seconds, not args.send_rfc3164)
+        return 0
     parts: dict[str, Any] = {
         "tcp": lambda w: tcp_rate(w, args.lines, args.conns),
+        "steady": lambda w: steady(w, args.steady_rate, args.steady_seconds),
         "http": lambda w: http_rate(w, args.lines // 2),
         "kill9": lambda w: kill9(w, args.kill_tcp_lines, args.kill_http_requests),
         "udp": lambda w: udp(w, args.udp_rate, args.udp_seconds)}
@@ -305,7 +375,10 @@ def main() -> int:
     (out / f"server_ingest{'_' + args.only if args.only else ''}.json").write_text(json.dumps(results, indent=1) + "\n")
     if args.only:
         return 0
-    t, h, k, u = results["tcp"], results["http"], results["kill9"], results["udp"]
+    t, st, h, k, u = results["tcp"], results["steady"], results["http"], results["kill9"], results["udp"]
+    print(f"steady TCP   {st['target_per_s']:,} lines/s offered for {st['seconds']} s: received "
+          f"{st['received_per_s']:,}/s, stored {st['stored_per_s']:,}/s, at most {st['peak_pending_records']:,} "
+          f"pending, drained {st['drained_s_after_end']} s after the end, lost {st['lost']}")
     print(f"HTTP NDJSON  {h['lines']} lines: {h['lines_per_s']:,} lines/s stored, lost {h['lost']}")
     print(f"syslog TCP   {t['lines']} lines over {t['connections']} connections: {t['lines_per_s']:,} lines/s "
           f"stored (sent in {t['send_s']} s, stored in {t['stored_s']} s), lost {t['lost']}")

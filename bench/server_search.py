@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from logwarden.demo.generate import MIXED_START, PLANTED_QUEUE_ID, write_mixed
-from server_ingest import ROOT, Server, logger_lines, thread_cpu
+from server_ingest import ROOT, Server, generators, thread_cpu
 
 TIMEZONE = "Europe/Moscow"  # the generated servers' wall clock (as bench/run.py)
 DAY = (datetime(1970, 1, 1) + timedelta(seconds=MIXED_START + 2 * 86400)).date()
@@ -74,22 +73,6 @@ def ingest(work: Path, store: Path, lines: int) -> None:
     print(f"ingested {lines} lines in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def send(port: int, rate: int, seconds: float) -> None:
-    """The load generator (run as its own process): one TCP connection, `rate` lines a second."""
-    chunks = [c + b"\n" for c in logger_lines(100_000, seed=3, rfc5424=True).split(b"\n")[:-1]]
-    chunks = [b"".join(chunks[i:i + 100]) for i in range(0, len(chunks), 100)]  # 100 lines a chunk
-    sent = 0
-    with socket.create_connection(("127.0.0.1", port)) as s:
-        start = time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < seconds:
-            due = int(elapsed * rate) // 100
-            while sent < due:
-                s.sendall(chunks[sent % len(chunks)])
-                sent += 1
-            time.sleep(0.005)
-    print(json.dumps({"sent": sent * 100, "seconds": round(time.perf_counter() - start, 2)}))
-
-
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return round(values[min(len(values) - 1, int(q * len(values)))], 1)
@@ -118,8 +101,7 @@ def ask(srv: Server, requests: int) -> dict[str, Any]:
 def under_load(srv: Server, requests: int, rate: int) -> dict[str, Any]:
     before = srv.stats()
     seconds = 3600.0  # stopped when the questions are answered
-    gen = subprocess.Popen([sys.executable, __file__, "--send", str(srv.port("syslog_tcp")), "--rate", str(rate),
-                            "--seconds", str(seconds)], stdout=subprocess.PIPE)
+    gens = generators(srv.port("syslog_tcp"), rate, seconds, n=1)
     time.sleep(3.0)  # let the stream settle
     mid = srv.stats()
     t0 = time.perf_counter()
@@ -128,8 +110,9 @@ def under_load(srv: Server, requests: int, rate: int) -> dict[str, Any]:
     finally:
         took = time.perf_counter() - t0
         after = srv.stats()
-        gen.terminate()
-        gen.wait()
+        for gen in gens:
+            gen.terminate()
+            gen.wait()
     stored = after["stored_records"] - mid["stored_records"]
     return {"target_lines_per_s": rate, "received_lines_per_s": round((after["received_records"]
                                                                         - mid["received_records"]) / took),
@@ -145,12 +128,7 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "server_search")
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--rate", type=int, default=30_000, help="syslog lines a second during the second pass")
-    ap.add_argument("--send", type=int, help=argparse.SUPPRESS)
-    ap.add_argument("--seconds", type=float, default=60.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.send:
-        send(args.send, args.rate, args.seconds)
-        return 0
     args.work.mkdir(parents=True, exist_ok=True)
     store = prepare(args.work, args.lines)
     srv = Server(store, {"LOGWARDEN_TIMEZONE": TIMEZONE}).start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -23,8 +24,15 @@ class EngineWorker:
     def __init__(self, store: Store):
         self.store = store
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        self.last_query = 0.0  # time.monotonic() of the last job other than an ingest batch
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self.last_query = time.monotonic()
+        return await self.run_batch(fn, *args, **kwargs)
+
+    async def run_batch(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`run` for work that is nobody's query (ingest batches, start-up): while people query, the ingest
+        queue keeps its batches short."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(self.store, *args, **kwargs))
 
@@ -36,6 +44,7 @@ class EngineWorker:
                      **kwargs: Any) -> AsyncIterator[T]:
         """Items of `fn(store, *args)` as they come. The engine is held until the stream ends or the
         consumer stops (breaks out, or the HTTP client goes away), so other engine work waits."""
+        self.last_query = time.monotonic()
         q: queue.Queue[Any] = queue.Queue(maxsize=buffer)
         stop = threading.Event()
 

@@ -126,11 +126,11 @@ async def _main(config: ServerConfig, store: Store) -> int:
     registry = default_registry(config.formats_dir)
     engine = EngineWorker(store)
     auth = AuthService(config.session_hours)
-    await engine.run(_first_admin, auth, config.admin_password)
+    await engine.run_batch(_first_admin, auth, config.admin_password)
     wal = Wal(config.data_dir / "wal")
     queue = IngestQueue(wal, engine, registry, config.timezone, max_pending_bytes=config.max_pending_bytes,
                         batch_bytes=config.batch_bytes, flush_ms=config.ingest_flush_ms)
-    committed, seqs = await engine.run(committed_state)
+    committed, seqs = await engine.run_batch(committed_state)
     replayed = queue.replay(committed, seqs)
     if replayed:
         _say(f"Replaying {replayed} records received before the last stop")

@@ -25,6 +25,7 @@ from logwarden.store.chdb_store import Store
 log = logging.getLogger("logwarden.server")
 UNPARSED_AFTER = 3  # a batch the engine refuses this many times in a row is stored without parsing
 BACKLOG_BATCHES = 4  # a batch grows to this many times ingest_batch_mb while a backlog waits
+QUERY_QUIET_S = 5.0  # ... and no query came for this long
 
 
 class Overloaded(Exception):
@@ -197,6 +198,8 @@ class IngestQueue:
         """Most bytes the next batch takes: `batch_bytes`, and up to BACKLOG_BATCHES times that while a
         backlog waits (a statement and a stored part cost more than their rows: under load, bigger
         batches store ~1.5x more lines a second and leave the engine fewer parts to merge)."""
+        if time.monotonic() - self.engine.last_query < QUERY_QUIET_S:
+            return self.batch_bytes  # people are searching: a query waits at most one short batch
         backlog = self.stats.pending_bytes
         return max(self.batch_bytes, min(backlog, self.batch_bytes * BACKLOG_BATCHES))
 
@@ -216,7 +219,7 @@ class IngestQueue:
             return
         started = time.perf_counter()
         try:
-            n = await self.engine.run(write_entries, take, self.registry, self.timezone, Store.new_batch_id())
+            n = await self.engine.run_batch(write_entries, take, self.registry, self.timezone, Store.new_batch_id())
         except Exception as exc:  # noqa: BLE001 - kept in the WAL and retried; the reason is shown in stats
             self.stats.engine_errors += 1
             self._failures += 1
