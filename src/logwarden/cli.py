@@ -88,7 +88,8 @@ def cli(ctx: click.Context, data_dir: str, formats_dir: str) -> None:
 @_errors
 def ingest(obj: Context, paths: tuple[str, ...], source: str, host: str, fmt: str, timezone: str | None,
            output: str) -> None:
-    """Ingest files, directories (recursive), .gz, .tar.gz archives, or - for stdin."""
+    """Ingest files, directories (recursive), .gz, archives (.tar.gz, .tar.bz2, .tar.xz, .zip), .xlsx journal
+    exports, or - for stdin."""
     from logwarden.ingest.pipeline import IngestOptions, Ingestor, IngestReport, check_format_name
     from logwarden.ingest.sources import expand, open_inputs
     from logwarden.progress import Progress
