@@ -84,3 +84,19 @@ def test_coverage_of_a_missing_file_says_so(tmp_path: Path) -> None:
     proc = run_cli("formats", "coverage", str(tmp_path / "absent.log"))
     assert proc.returncode != 0
     assert b"absent.log" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_coverage_does_not_count_a_tsv_header_line(tmp_path: Path) -> None:
+    """A CDN file's header names its columns: stored as a record, but not an event to understand."""
+    import json
+
+    from logwarden.demo.cdn import cdn_lines
+    from logwarden.demo.pools import Rng
+
+    log = tmp_path / "cdn_access.tsv"
+    log.write_text("\n".join(cdn_lines(Rng(7), 1_700_000_000, 1_700_003_600, 50)) + "\n", encoding="utf-8")
+    proc = run_cli("formats", "coverage", str(log), "--output", "json")
+    assert proc.returncode == 0, proc.stderr
+    [cov] = json.loads(proc.stdout)
+    assert (cov["format"], cov["records"], cov["headers"], cov["understood"]) == ("cdn_access", 51, 1, 50)
+    assert cov["share"] == 1.0 and cov["examples"] == []

@@ -63,7 +63,7 @@ def _print(f: Any) -> None:
         return
     click.echo(f"{f.path}: format={f.format or '-'} records={f.records} understood={f.share:.2%} "
                f"(timestamp {f.with_ts}, level {f.with_level}, parsed {f.parsed}"
-               + (f", blank {f.blank})" if f.blank else ")"))
+               + (f", blank {f.blank}" if f.blank else "") + (f", header {f.headers}" if f.headers else "") + ")")
     for ex in f.examples:
         click.echo(f"  #{ex['seq']} {ex['why']}: {ex['record'][:160]!r}")
 

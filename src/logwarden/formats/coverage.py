@@ -26,6 +26,7 @@ class FileCoverage:
     format: str = ""
     records: int = 0
     blank: int = 0  # empty or whitespace-only records: stored, but nothing to understand
+    headers: int = 0  # a TSV file's header line (`tsv_header`): the file's column names, not an event
     parsed: int = 0  # matched by the format
     with_ts: int = 0  # parsed, with a timestamp read from the record
     with_level: int = 0  # parsed, with a normalised level
@@ -36,7 +37,7 @@ class FileCoverage:
     @property
     def share(self) -> float:
         """Share of non-blank records parsed with a timestamp and a level (1.0 when there are none)."""
-        lines = self.records - self.blank
+        lines = self.records - self.blank - self.headers
         return self.understood / lines if lines else 1.0
 
     def as_json(self) -> dict[str, Any]:
@@ -45,7 +46,8 @@ class FileCoverage:
 
 _COUNTS = f"""
 SELECT origin, anyIf(format, format != '') AS fmt, count() AS records,
-       countIf(format = '' AND trimBoth(raw) = '') AS blank, countIf(format != '') AS parsed,
+       countIf(format = '' AND trimBoth(raw) = '') AS blank, countIf(fields['tsv_header'] = '1') AS headers,
+       countIf(format != '') AS parsed,
        countIf(format != '' AND ts_inferred = 0) AS with_ts, countIf(format != '' AND level != '') AS with_level,
        countIf(format != '' AND ts_inferred = 0 AND level != '') AS understood
 FROM {DB}.events WHERE origin IN {{origins:Array(String)}} GROUP BY origin
@@ -55,6 +57,7 @@ _EXAMPLES = f"""
 SELECT origin, seq, raw, format, ts_inferred, level, fields['_unparsed'] AS reason
 FROM {DB}.events
 WHERE origin IN {{origins:Array(String)}} AND NOT (format != '' AND ts_inferred = 0 AND level != '') AND trimBoth(raw) != ''
+  AND fields['tsv_header'] != '1'
 ORDER BY origin, seq LIMIT {EXAMPLES} BY origin
 """
 
@@ -86,6 +89,7 @@ def measure(store: Store, registry: Registry, paths: Iterable[str], options: Ing
         cov = FileCoverage(r.path, format=r.format, note=r.error or r.skipped)
         if c:
             cov.records, cov.blank, cov.parsed = int(c["records"]), int(c["blank"]), int(c["parsed"])
+            cov.headers = int(c["headers"])
             cov.with_ts, cov.with_level, cov.understood = int(c["with_ts"]), int(c["with_level"]), int(c["understood"])
             cov.examples = examples.get(r.path, [])
         out.append(cov)
