@@ -182,10 +182,14 @@ class IngestQueue:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            if self.stats.pending_bytes < self.batch_bytes and not self._closing:
+            # flush_ms counts from the oldest pending record's arrival, not from the last batch: what came
+            # in while the engine wrote that batch is due at once (the engine idled flush_ms between
+            # batches under sustained load).
+            wait = self.flush_s - (time.time() - float(self._pending[0].meta.get("t", 0)))
+            if self.stats.pending_bytes < self.batch_bytes and not self._closing and wait > 0:
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.flush_s)
+                    await asyncio.wait_for(self._wake.wait(), wait)
                 except TimeoutError:
                     pass
             await self.flush_once()
