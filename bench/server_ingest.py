@@ -178,7 +178,7 @@ def steady(work: Path, rate: int, seconds: float) -> dict[str, Any]:
         srv.wait_stored(sent)
         drained = time.perf_counter() - ended
         assert srv.proc is not None
-        cpu = thread_cpu(srv.proc.pid)
+        cpu, rss = thread_cpu(srv.proc.pid), peak_rss_mb(srv.proc.pid)
         stored = srv.count("")
     finally:
         srv.stop()
@@ -187,7 +187,7 @@ def steady(work: Path, rate: int, seconds: float) -> dict[str, Any]:
             "received_per_s": round((last["received_records"] - first["received_records"]) / window),
             "stored_per_s": round((last["stored_records"] - first["stored_records"]) / window),
             "peak_pending_records": peak, "drained_s_after_end": round(drained, 2), "stored": stored,
-            "lost": sent - stored, "load_avg": os.getloadavg(), "server_cpu_s_by_thread": cpu}
+            "lost": sent - stored, "load_avg": os.getloadavg(), "server_cpu_s_by_thread": cpu, "peak_rss_mb": rss}
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -207,6 +207,14 @@ def thread_cpu(pid: int) -> dict[str, float]:
             key = "python: event loop" if task.name == str(pid) else "python: engine caller, WAL sync, UDP"
         out[key] = round(out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / tick, 2)
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def send_tcp(port: int, blocks: list[bytes]) -> None:
@@ -231,7 +239,7 @@ def tcp_rate(work: Path, lines: int, conns: int) -> dict[str, Any]:
         sent = time.perf_counter()
         done = srv.wait_stored(per * conns)
         assert srv.proc is not None
-        cpu = thread_cpu(srv.proc.pid)
+        cpu, rss = thread_cpu(srv.proc.pid), peak_rss_mb(srv.proc.pid)
         stats = srv.stats()
         stored = srv.count("")
     finally:
@@ -241,7 +249,7 @@ def tcp_rate(work: Path, lines: int, conns: int) -> dict[str, Any]:
             "lines_per_s": round(per * conns / (done - started)), "stored": stored,
             "lost": per * conns - stored, "batches": stats["batches"], "last_batch_ms": stats["last_batch_ms"],
             "tcp_pauses": stats["tcp_pauses"],
-            "load_avg": os.getloadavg(), "server_cpu_s_by_thread": cpu}
+            "load_avg": os.getloadavg(), "server_cpu_s_by_thread": cpu, "peak_rss_mb": rss}
 
 
 def http_rate(work: Path, lines: int, requests_lines: int = 10_000) -> dict[str, Any]:
