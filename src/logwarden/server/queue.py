@@ -188,7 +188,8 @@ class IngestQueue:
             # and fewer batches spend less of the engine on each batch's fixed cost (~60 ms a format).
             wait = self.flush_s
             if time.monotonic() - self.engine.last_query >= QUERY_QUIET_S:
-                wait -= time.time() - float(self._pending[0].meta.get("t", 0))
+                age = time.time() - float(self._pending[0].meta.get("t", 0))
+                wait -= max(0.0, age)  # a clock set back never lengthens the wait
             if self.stats.pending_bytes < self.batch_bytes and not self._closing and wait > 0:
                 self._wake.clear()
                 try:
