@@ -130,6 +130,22 @@ def test_facets_count_the_filter(store: Store) -> None:
     assert len(top2) == 2 and top2[0]["count"] == 9
 
 
+@pytest.mark.parametrize("q", ["*", "level:error", "-level:error"])
+def test_facets_in_one_pass_equal_a_stats_query_per_field(store: Store, q: str) -> None:
+    from logwarden.query.service import search
+
+    got = facets(store, q, top=1000)
+    for name in ("level", "source", "host", "user", "client_ip"):
+        rows = search(store, f"{q} | stats count() as n by ({name})").rows
+        want = sorted((int(r["n"]), r[name]) for r in rows if r[name] != "")
+        assert sorted((v["count"], v["value"]) for v in got[name]) == want, name
+
+
+def test_facets_refuse_a_name_that_is_not_a_field(store: Store) -> None:
+    with pytest.raises(ValueError, match="not a field name"):
+        facets(store, "*", names=("level", "x`) FROM system.tables --"))
+
+
 def test_tail_returns_newer_events_oldest_first(store: Store) -> None:
     rows, last = tail(store, "*", size=5)
     assert [int(r["seq"]) for r in rows] == list(reversed(_newest_first(EVENTS)[:5]))

@@ -3,13 +3,14 @@
     facets(store, "level:>=warn", time_from=lo, time_to=hi)
     # {"level": [{"value": "error", "count": 12}, …], "source": […], …}
 
-Each facet is the query's filter with `| stats count() by (FIELD)`, so it counts exactly what the
+Each facet counts the events the query's filter matches, by that field, so it counts exactly what the
 search shows (the query's own pipes are ignored). Empty values (events without the field) are left
 out; `count` is exact.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from logwarden.query.parser import parse
 from logwarden.store.chdb_store import Store
 
 FACETS = ("level", "source", "service", "host", "user", "client_ip")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 def facet_query(text: str | ast.Query, name: str) -> ast.Query:
@@ -29,15 +31,24 @@ def facet_query(text: str | ast.Query, name: str) -> ast.Query:
 def facets(store: Store, text: str, *, time_from: datetime | None = None, time_to: datetime | None = None,
            names: tuple[str, ...] = FACETS, top: int = 10,
            extra_where: ExtraWhere | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Top `top` values with their counts for each facet field, most frequent first."""
+    """Top `top` values with their counts for each facet field, most frequent first (ties by value).
+
+    One pass over the matching events: they are counted by all the facet fields together, and the outer
+    query sums those counts per field and value (a search filter is evaluated once, not once a field)."""
+    bad = [n for n in names if not _NAME.fullmatch(n)]
+    if bad:
+        raise ValueError(f"not a field name for facets: {bad[0]!r} (letters, digits, '_' and '.')")
+    names = tuple(dict.fromkeys(names))
     query = parse(text)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name in names:
-        cq = compile_query(facet_query(query, name), time_from=time_from, time_to=time_to,
-                           limit=top + 1, extra_where=extra_where)
-        rows = store.rows(cq.sql, cq.params)
-        values = [{"value": r[name], "count": int(r["count"])} for r in rows if r[name] != ""]
-        out[name] = values[:top]
+    grouped = ast.Query(query.filter, (ast.StatsPipe((ast.Aggregate("count"),), names),))
+    cq = compile_query(grouped, time_from=time_from, time_to=time_to, extra_where=extra_where)
+    columns = ", ".join(f"toString(`{n}`)" for n in names)  # the stats query's output columns, named so
+    sql = (f"SELECT kv.1 AS name, kv.2 AS value, sum(`count`) AS n FROM ({cq.sql}) "
+           f"ARRAY JOIN arrayZip({{facet_names:Array(String)}}, [{columns}]) AS kv WHERE kv.2 != '' "
+           f"GROUP BY name, value ORDER BY name, n DESC, value LIMIT {int(top)} BY name")
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for r in store.rows(sql, {**cq.params, "facet_names": list(names)}):
+        out[r["name"]].append({"value": r["value"], "count": int(r["n"])})
     return out
 
 
