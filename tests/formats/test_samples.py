@@ -72,6 +72,8 @@ def test_good_test_format_loads(tmp_path: Path) -> None:
     (GOOD.format(name="t", extra="[fields]\nx = { from = \"message\", regex = 'a' }"), "needs one capture group"),
     (GOOD.format(name="t", extra='[levels]\nINFO = "loud"'), "maps to 'loud'"),
     (GOOD.format(name="t", extra='[timestamp]\nformat = "someday"'), "timestamp.format must be one of"),
+    (GOOD.format(name="t", extra='[timestamp]\ninherit = "sideways"'), "inherit must be true, false"),
+    (GOOD.format(name="t", extra='[level]\ndefault = "loud"'), "level.default 'loud' is not one of"),
     (GOOD.format(name="t", extra="").split("[[samples]]")[0], "at least one [[samples]]"),
     ('title = "no name"\nregex = "x"\n', "a format needs a name"),
     ("name = [", "t.toml"),

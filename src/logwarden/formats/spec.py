@@ -83,7 +83,9 @@ class FormatSpec:
     continues: str = ""  # a line matching it is continued by the next one (CRI `P`, Docker partial lines)
     ts_from: str = "ts"
     ts_format: str = "best"
-    ts_inherit: bool = False  # a record without a time takes the last time before it in the file (flagged inferred)
+    # A record without a time takes a neighbour's (flagged inferred): "previous" (`inherit = true`) the last time
+    # before it in its batch, else the first after it; "next" only the record right after it (a header line).
+    ts_inherit: str = ""
     level_from: str = "level"
     level_map: str = "words"
     level_default: str = ""  # the level of a parsed record whose level word is absent or unknown
@@ -227,7 +229,7 @@ def build(data: dict[str, Any], path: Path) -> FormatSpec:
         continues=data.get("continues", ""),
         ts_from=ts.get("from", "ts"),
         ts_format=ts.get("format", "best"),
-        ts_inherit=bool(ts.get("inherit", False)),
+        ts_inherit=_inherit(f"{path} ({name})", ts.get("inherit", False)),
         level_from=level.get("from", "level"),
         level_map=level.get("map", "words"),
         level_ranges=_level_ranges(name, level.get("ranges", {})),
@@ -243,6 +245,16 @@ def build(data: dict[str, Any], path: Path) -> FormatSpec:
     )
     validate(spec)
     return spec
+
+
+def _inherit(name: str, value: object) -> str:
+    if value is True or value == "previous":
+        return "previous"
+    if value is False:
+        return ""
+    if value == "next":
+        return "next"
+    raise FormatError(f"{name}: [timestamp] inherit must be true, false, \"previous\" or \"next\", not {value!r}")
 
 
 def validate(spec: FormatSpec) -> None:

@@ -111,6 +111,9 @@ def _fallback_ts(spec: FormatSpec, ts: str) -> str:
     arrival = "{ref_ts:DateTime64(6, 'UTC')}"
     if not spec.ts_inherit:
         return arrival
+    if spec.ts_inherit == "next":  # a one-row frame: cheap, where only a header line lacks a time
+        nxt = f"any(if(ok, {ts}, NULL)) OVER (ORDER BY seq ROWS BETWEEN 1 FOLLOWING AND 1 FOLLOWING)"
+        return f"ifNull({nxt}, {arrival})"
     earlier = f"anyLast(if(ok, {ts}, NULL)) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
     later = f"any(if(ok, {ts}, NULL)) OVER (ORDER BY seq ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
     return f"ifNull({earlier}, ifNull({later}, {arrival}))"
