@@ -17,6 +17,7 @@ from typing import Any
 
 from logwarden.correlate.mail_assemble import assemble, matches
 from logwarden.errors import UsageError
+from logwarden.query.params import plain_value
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
@@ -83,10 +84,10 @@ def _by_ids(sql: str, ids: set[str]) -> tuple[str, dict[str, Any]]:
 def _time_sql(time_from: datetime | None, time_to: datetime | None, params: dict[str, Any]) -> str:
     sql = ""
     if time_from is not None:
-        params["tf"] = time_from.strftime("%Y-%m-%d %H:%M:%S.%f")
+        params["tf"] = plain_value(time_from)
         sql += " AND ts >= toDateTime64({tf:String}, 6, 'UTC')"
     if time_to is not None:
-        params["tt"] = time_to.strftime("%Y-%m-%d %H:%M:%S.%f")
+        params["tt"] = plain_value(time_to)
         sql += " AND ts < toDateTime64({tt:String}, 6, 'UTC')"
     return sql
 

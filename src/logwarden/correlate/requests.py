@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from logwarden.query.params import plain_value
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
@@ -133,12 +134,12 @@ def pair_requests(store: Store, *, method: str | None = None, status: str | int 
     params: dict[str, Any] = {"fmt": FORMAT, "method": method or "", "status": str(status or ""),
                               "slower": float(slower_than or 0), "lim": int(limit or 0)}
     if time_from is not None:
-        params["t0"] = time_from.strftime("%Y-%m-%d %H:%M:%S.%f")
+        params["t0"] = plain_value(time_from)
     if time_to is not None:
-        params["t1"] = time_to.strftime("%Y-%m-%d %H:%M:%S.%f")
+        params["t1"] = plain_value(time_to)
     near0 = time_from - MARGIN if time_from is not None else EDGES[0]
     near1 = time_to + MARGIN if time_to is not None else EDGES[1]
-    params["near0"], params["near1"] = (t.strftime("%Y-%m-%d %H:%M:%S.%f") for t in (near0, near1))
+    params["near0"], params["near1"] = (plain_value(t) for t in (near0, near1))
     sql = requests_sql(method=method, status=str(status) if status else None, orphans=orphans,
                        slower_than=slower_than, time_from=time_from, time_to=time_to, limit=limit)
     rows = store.rows(sql, params)

@@ -22,6 +22,7 @@ from typing import Any
 
 from logwarden.correlate.context import MAX_CONTEXT, Group, fetch
 from logwarden.errors import UsageError
+from logwarden.query.params import plain_value
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB, LEVELS
 
@@ -94,9 +95,9 @@ def restarts(store: Store, *, service: str | None = None, before: int = 5, time_
     if service:
         params["svc"] = service
     if time_from is not None:
-        params["t0"] = time_from.strftime("%Y-%m-%d %H:%M:%S.%f")
+        params["t0"] = plain_value(time_from)
     if time_to is not None:
-        params["t1"] = time_to.strftime("%Y-%m-%d %H:%M:%S.%f")
+        params["t1"] = plain_value(time_to)
     starts = store.rows(sql, params)
     groups = {}
     if before:

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from logwarden.errors import UsageError
+from logwarden.query.params import plain_value
 from logwarden.store.chdb_store import Store
 from logwarden.store.schema import DB
 
@@ -72,9 +73,9 @@ def trace(store: Store, id: str, *, limit: int | None = None, time_from: datetim
     if token:
         params["tok"] = token
     if time_from is not None:
-        params["t0"] = time_from.strftime("%Y-%m-%d %H:%M:%S.%f")
+        params["t0"] = plain_value(time_from)
     if time_to is not None:
-        params["t1"] = time_to.strftime("%Y-%m-%d %H:%M:%S.%f")
+        params["t1"] = plain_value(time_to)
     if limit:
         params["lim"] = int(limit)
     bare = bool(_BARE_TRACE.fullmatch(trace_id))

@@ -35,31 +35,26 @@ def _cell(value: Any) -> Any:
     return valid_text(value)
 
 
+def _value(row: dict[str, Any], key: str) -> Any:
+    """A row's value as every export writes it: times as ISO 8601 UTC, the fields map without empty values."""
+    value = row.get(key, "")
+    if key == "ts" and isinstance(value, str):
+        return iso(value)
+    if key == "fields" and isinstance(value, dict):
+        return {k: v for k, v in value.items() if v != ""}
+    return value
+
+
 def flat_row(row: dict[str, Any], columns: Sequence[str]) -> list[Any]:
     """One row as a list of cells in `columns` order: times as ISO 8601 UTC, maps as JSON text."""
-    out: list[Any] = []
-    for key in columns:
-        value = row.get(key, "")
-        if key == "ts" and isinstance(value, str):
-            value = iso(value)
-        elif key == "fields" and isinstance(value, dict):
-            value = {k: v for k, v in value.items() if v != ""}
-        out.append(_cell(value))
-    return out
+    return [_cell(_value(row, key)) for key in columns]
 
 
 def _ndjson(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterator[bytes]:
     buf: list[str] = []
     size = 0
     for row in rows:
-        obj: dict[str, Any] = {}
-        for key in columns:
-            value = row.get(key, "")
-            if key == "ts" and isinstance(value, str):
-                value = iso(value)
-            elif key == "fields" and isinstance(value, dict):
-                value = {k: v for k, v in value.items() if v != ""}
-            obj[key] = valid_text(value)
+        obj = {key: valid_text(_value(row, key)) for key in columns}
         line = json.dumps(obj, ensure_ascii=False, default=str) + "\n"
         buf.append(line)
         size += len(line)

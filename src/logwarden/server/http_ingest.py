@@ -104,12 +104,18 @@ def loki(body: bytes, registry: Registry, fmt: str, source: str, host: str) -> P
         values = stream.get("values") or []
         recs = [str(v[1]).encode("utf-8", "surrogateescape") for v in values
                 if isinstance(v, list | tuple) and len(v) >= 2 and str(v[1]).strip()]
-        if not recs:
-            continue
-        data, sep = pack(recs)
-        out.blocks.append(Block(_choose(registry, fmt, data), source or _label(labels, "source", "job", "app"),
-                                host or _label(labels, "host", "hostname", "instance", "node"), data, len(recs), sep))
+        _loki_block(out, recs, labels, registry, fmt, source, host)
     return out
+
+
+def _loki_block(out: Parsed, recs: list[bytes], labels: dict[str, Any], registry: Registry, fmt: str,
+                source: str, host: str) -> None:
+    """One Loki stream's lines as a block; source and host from its labels unless the request names them."""
+    if not recs:
+        return
+    data, sep = pack(recs)
+    out.blocks.append(Block(_choose(registry, fmt, data), source or _label(labels, "source", "job", "app"),
+                            host or _label(labels, "host", "hostname", "instance", "node"), data, len(recs), sep))
 
 
 def loki_protobuf(body: bytes, registry: Registry, fmt: str, source: str, host: str) -> Parsed:
@@ -118,12 +124,7 @@ def loki_protobuf(body: bytes, registry: Registry, fmt: str, source: str, host: 
 
     out = Parsed()
     for labels, lines in decode_push(body):
-        recs = [ln for ln in lines if ln.strip()]
-        if not recs:
-            continue
-        data, sep = pack(recs)
-        out.blocks.append(Block(_choose(registry, fmt, data), source or _label(labels, "source", "job", "app"),
-                                host or _label(labels, "host", "hostname", "instance", "node"), data, len(recs), sep))
+        _loki_block(out, [ln for ln in lines if ln.strip()], labels, registry, fmt, source, host)
     return out
 
 
