@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -96,43 +96,33 @@ def register(cli: Any) -> None:
 
 def _collate(obj: Any, origin: str | None) -> None:
     from logwarden.client import local_server
-    from logwarden.correlate.collate import collate
+    from logwarden.correlate.collate import collate, stored_origin
 
     out = sys.stdout.buffer
     if (srv := local_server(obj.data_dir)) is not None:  # a server owns the directory: it collates
-        from pathlib import Path
-
-        from logwarden.errors import UsageError
-
-        tries = [None] if origin is None else [origin, str(Path(origin).expanduser().resolve())]
-        for n, candidate in enumerate(tries):
-            try:
-                for chunk in srv.stream_bytes("/api/v1/mail/collate",
-                                              params={"origin": candidate} if candidate else None):
-                    out.write(chunk)
-                break
-            except UsageError:
-                if n + 1 == len(tries):
-                    raise UsageError(f"no stored file {origin!r}; give the path as it was ingested") from None
+        for chunk in srv.stream_bytes("/api/v1/mail/collate",
+                                      params={"origin": _candidates(origin)} if origin is not None else None):
+            out.write(chunk)
         out.flush()
         return
     with obj.store("mail") as store:
         if origin is not None:
-            origin = _stored_origin(store, origin)
+            origin = stored_origin(store, _candidates(origin)) or _no_such_origin(origin)
         for block in collate(store, origin):
             out.write(block.encode("utf-8", "surrogateescape") + b"\n")
     out.flush()
 
 
-def _stored_origin(store: Any, origin: str) -> str:
-    """The stored origin for what the user typed: the path as ingested, or that path made absolute."""
+def _candidates(origin: str) -> list[str]:
+    """What a user may mean by a stored file: the path as ingested, or that path made absolute."""
     from pathlib import Path
 
+    return [origin, str(Path(origin).expanduser().resolve())]
+
+
+def _no_such_origin(origin: str) -> NoReturn:
     from logwarden.errors import UsageError
 
-    for candidate in (origin, str(Path(origin).expanduser().resolve())):
-        if store.value("SELECT count() AS n FROM lw.events WHERE origin = {o:String}", {"o": candidate}):
-            return candidate
     raise UsageError(f"no stored file {origin!r}; give the path as it was ingested "
                      "(`logwarden search '*' --output json` shows each record's origin)")
 

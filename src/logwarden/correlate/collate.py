@@ -14,7 +14,7 @@ last line printed without a newline when the file had none is known from the ing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from logwarden.store.chdb_store import Store
@@ -61,6 +61,14 @@ FROM (
 WHERE kind != ''
 ORDER BY origin_rank, origin, seq, n
 """
+
+
+def stored_origin(store: Store, candidates: Sequence[str]) -> str | None:
+    """The first of `candidates` (a path as typed, the same path made absolute…) that is a stored origin."""
+    for candidate in candidates:
+        if store.value(f"SELECT count() AS n FROM {DB}.events WHERE origin = {{o:String}}", {"o": candidate}):
+            return candidate
+    return None
 
 
 def _origin_order(store: Store, origin: str | None) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from logwarden.formats.registry import Registry
+from logwarden.formats.tsv_header import HEADER_FIELD
 from logwarden.ingest.pipeline import FileResult, IngestOptions, Ingestor
 from logwarden.ingest.sources import expand, open_inputs
 from logwarden.store.chdb_store import Store
@@ -46,7 +47,7 @@ class FileCoverage:
 
 _COUNTS = f"""
 SELECT origin, anyIf(format, format != '') AS fmt, count() AS records,
-       countIf(format = '' AND trimBoth(raw) = '') AS blank, countIf(fields['tsv_header'] = '1') AS headers,
+       countIf(format = '' AND trimBoth(raw) = '') AS blank, countIf(fields['{HEADER_FIELD}'] = '1') AS headers,
        countIf(format != '') AS parsed,
        countIf(format != '' AND ts_inferred = 0) AS with_ts, countIf(format != '' AND level != '') AS with_level,
        countIf(format != '' AND ts_inferred = 0 AND level != '') AS understood
@@ -57,7 +58,7 @@ _EXAMPLES = f"""
 SELECT origin, seq, raw, format, ts_inferred, level, fields['_unparsed'] AS reason
 FROM {DB}.events
 WHERE origin IN {{origins:Array(String)}} AND NOT (format != '' AND ts_inferred = 0 AND level != '') AND trimBoth(raw) != ''
-  AND fields['tsv_header'] != '1'
+  AND fields['{HEADER_FIELD}'] != '1'
 ORDER BY origin, seq LIMIT {EXAMPLES} BY origin
 """
 

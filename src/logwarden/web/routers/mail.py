@@ -23,19 +23,23 @@ def _blocks(store: Any, origin: str | None) -> Any:
 
 
 @router.get("/collate", response_class=StreamingResponse)
-async def collate_text(origin: str | None = Query(None, description="only this stored file (origin)"),
+async def collate_text(origin: list[str] | None = Query(
+                           None, description="only this stored file; several: the first that is stored"),
                        user: User = Depends(require_role(ADMIN, AUDITOR)),
                        state: ServerState = Depends(get_state)) -> StreamingResponse:
     """The stored Postfix transactions grouped as collate.pl groups them, blocks separated by a blank line.
     Reads every source: admins and auditors only."""
-    if origin is not None:
-        n = await state.run(lambda store: store.value(
-            "SELECT count() AS n FROM lw.events WHERE origin = {o:String}", {"o": origin}))
-        if not n:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no stored file {origin!r}")
+    from logwarden.correlate.collate import stored_origin
+
+    found = None
+    if origin:
+        found = await state.run(stored_origin, origin)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND,
+                                detail=f"no stored file {origin[0]!r}; give the path as it was ingested")
 
     async def body() -> AsyncIterator[bytes]:
-        async for chunk in state.stream(_blocks, origin):
+        async for chunk in state.stream(_blocks, found):
             yield chunk
 
     return StreamingResponse(body(), media_type="text/plain; charset=utf-8")
