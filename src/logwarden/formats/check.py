@@ -19,15 +19,16 @@ SAMPLE_PARAMS = {"origin": "sample", "source": "", "host": "", "batch": 0,
                  "ref_ts": "2026-06-01 00:00:00.000000", "tz": "UTC", "sep": SEP}
 
 
-def parse_lines(store: Store, spec: FormatSpec | None, lines: list[str]) -> list[dict[str, Any]]:
-    """Events (flat objects, as `--output ndjson` shows them) for records given as text."""
+def parse_lines(store: Store, spec: FormatSpec | None, lines: list[str], host: str = "") -> list[dict[str, Any]]:
+    """Events (flat objects, as `--output ndjson` shows them) for records given as text; `host` is the run's
+    host (`--host`), which a record whose format captures no host gets."""
     store.execute(f"DROP TABLE IF EXISTS {DB}.sample_stage")
     store.execute(f"CREATE TABLE {DB}.sample_stage ({STAGE_COLUMNS}) ENGINE = Memory")
     data = "".join(line.replace("\n", SEP) + "\n" for line in lines)
     store.execute(f"INSERT INTO {DB}.sample_stage SELECT rowNumberInAllBlocks(), raw FROM "
                   "format(LineAsString, 'raw String', {d:String}) SETTINGS max_threads = 1", {"d": data})
     select, params = select_sql(spec, f"{DB}.sample_stage", multiline=True)
-    rows = store.rows(f"SELECT * FROM ({select}) ORDER BY seq", {**params, **SAMPLE_PARAMS})
+    rows = store.rows(f"SELECT * FROM ({select}) ORDER BY seq", {**params, **SAMPLE_PARAMS, "host": host})
     store.execute(f"DROP TABLE {DB}.sample_stage")
     return [event_object(r) for r in rows]
 
