@@ -30,6 +30,7 @@ EXPECTED = {
     "syslog/syslog": 2500,
     "syslog/rfc5424.log": 1500,
     "app/events.jsonl": 1500,
+    "windows/snare.log": 1500,
     "vkteams/client-logs/ivan.petrov.log": 3620,  # request/response blocks: lines vary, blank lines belong
     "vkteams/client-logs/olga.smirnova.log": 2601,
     "cdn/cdn_access.tsv": 3001,  # a header line, then the requests

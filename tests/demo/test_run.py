@@ -12,7 +12,7 @@ from logwarden.demo import run
 
 def test_prepare_writes_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run.prepare(tmp_path, 1)
-    assert "Generated 38 demo log files" in capsys.readouterr().out
+    assert "Generated 39 demo log files" in capsys.readouterr().out
     (tmp_path / "store").mkdir()
     (tmp_path / "store" / "keep").write_text("x")
     run.prepare(tmp_path, 1)
