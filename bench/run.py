@@ -2,7 +2,19 @@
 """logwarden benchmark: ingest speed against the engine's ceiling, size on disk against zstd, and query
 latency against ripgrep and lnav on the same files. Prints a table, writes bench/out/results.json.
 
-    python bench/run.py --lines 1000000 [--work DIR] [--runs 5] [--lnav-runs 2]
+    python bench/run.py --lines 1000000 [--work DIR] [--runs 5] [--server-runs 20] [--lnav-runs 2]
+
+One run, on the same generated files (`write_mixed`, fixed seed; cached in --work):
+1. `logwarden ingest` of the files (wall time, lines/s, peak RSS, data directory size);
+2. the engine's ceiling: the same lines unparsed into a MergeTree String column with CODEC(ZSTD(3)), and
+   the storage floor: the same with ZSTD(5) and ZSTD(9) (insert s, lines/s, size settled after
+   OPTIMIZE FINAL, against `zstd -3` of the files);
+3. five questions, median of --runs, asked of the CLI (a process each; engine time in brackets), `rg`
+   and `lnav -n -c ';SELECT ...'` (--lnav-runs);
+4. the same questions through a running `logwarden serve` on the ingested directory (GET
+   /api/v1/search, Bearer token, kept-alive client; one warm-up, then max(--runs, --server-runs)
+   requests: median of the first --runs, and median, min, p95 of all), checked against the CLI's answers;
+5. ratios, and issue 2's targets met or not.
 
 A step that fails (say the CLI lacks a feature) is reported as n/a with its error; the run goes on.
 """
@@ -26,6 +38,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from run_server import report_server, server_questions
+
 ROOT = Path(__file__).resolve().parents[1]
 try:
     from logwarden.demo.generate import CONTENT_VERSION, MIXED_START, PLANTED_QUEUE_ID, write_mixed
@@ -38,6 +52,7 @@ DAY = (datetime(1970, 1, 1) + timedelta(seconds=MIXED_START + 2 * 86400)).date()
 ENV = {**os.environ, "LOGWARDEN_TIMEZONE": TIMEZONE, "LC_ALL": "C",
        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
 CLI = [sys.executable, "-m", "logwarden.cli"]
+FLOOR_CODECS = ("ZSTD(5)", "ZSTD(9)")  # the raw lines alone at higher levels: the storage floor
 # Pulls the client address out of a failed login: Zimbra's oip= (the real client behind the proxy),
 # else ip=, else Postfix's unknown[...]. The greedy .* makes the last oip=/ip= of the line win.
 IP_RE = r"^(?:.*oip=|.*[\[;]ip=|.*unknown\[)([0-9a-f.:]+)"
@@ -108,7 +123,7 @@ def repeat(cmd: list[str] | str, runs: int, timeout: float | None = None) -> dic
             engine.append(float(m.group(1)))
     return {"ok": True, "median_ms": 1000 * statistics.median(walls), "runs_ms": [round(1000 * w) for w in walls],
             "engine_ms": statistics.median(engine) if engine else None, "rss_mb": round(rss, 1),
-            "answer": r.out.strip()[-400:]}
+            "answer": r.out.strip()[-400:], "_out": r.out}  # _out: the whole answer, dropped before writing
 
 
 def version(cmd: list[str]) -> str:
@@ -161,35 +176,47 @@ def generate(work: Path, lines: int) -> tuple[Path, list[Path], float | None]:
 
 
 CEILING = r"""
-import json, sys, time
+import json, os, sys, time
 from chdb import session
-path, files = sys.argv[1], sys.argv[2:]
+path, codec, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+def allocated(top):
+    return sum(os.stat(os.path.join(d, f)).st_blocks * 512 for d, _, fs in os.walk(top) for f in fs)
+
 s = session.Session(path)
 s.query("CREATE DATABASE x")
-s.query("CREATE TABLE x.t (raw String CODEC(ZSTD(3))) ENGINE=MergeTree ORDER BY tuple()")
+s.query(f"CREATE TABLE x.t (raw String CODEC({codec})) ENGINE=MergeTree ORDER BY tuple()")
 started = time.perf_counter()
 for f in files:
     f = f.replace("\\", "\\\\").replace("'", "\\'")
     s.query(f"INSERT INTO x.t SELECT line FROM file('{f}', 'LineAsString', 'line String')")
 took = time.perf_counter() - started
 rows = int(str(s.query("SELECT count() FROM x.t", "CSV")).strip())
-print(json.dumps({"insert_s": took, "rows": rows}))
+after_insert = allocated(path)
+started = time.perf_counter()
+s.query("OPTIMIZE TABLE x.t FINAL")
+optimize = time.perf_counter() - started
+active = str(s.query("SELECT path FROM system.parts WHERE database = 'x' AND active", "JSONCompactEachRow"))
+settled = sum(allocated(json.loads(line)[0]) for line in active.splitlines() if line.strip())
+print(json.dumps({"insert_s": took, "rows": rows, "optimize_s": optimize, "disk_bytes": after_insert,
+                  "settled_bytes": settled}))
 """
 
 
-def ceiling(work: Path, files: list[Path], lines: int) -> dict[str, Any]:
-    """The same lines, unparsed, into a MergeTree table with chDB directly: what the engine can do."""
-    path = work / "ceiling"
+def ceiling(work: Path, files: list[Path], lines: int, codec: str = "ZSTD(3)") -> dict[str, Any]:
+    """The same lines, unparsed, into a MergeTree table (one String column with ``codec``) with chDB
+    directly: what the engine can do. ZSTD(3) is the ingest ceiling; higher levels are the storage floor.
+    Disk: allocated bytes after the inserts, and settled (the active part after OPTIMIZE FINAL)."""
+    path = work / f"ceiling-{re.sub(r'[^A-Za-z0-9]+', '', codec)}"
     shutil.rmtree(path, ignore_errors=True)
-    r = measure([sys.executable, "-c", CEILING, str(path), *map(str, files)])
+    r = measure([sys.executable, "-c", CEILING, str(path), codec, *map(str, files)])
+    shutil.rmtree(path, ignore_errors=True)
     if r.code != 0:
-        return {"ok": False, "error": r.err.strip()[-300:]}
+        return {"ok": False, "codec": codec, "error": r.err.strip()[-300:]}
     got = json.loads(r.out.strip().splitlines()[-1])
-    apparent, allocated = tree_bytes(path)
-    shutil.rmtree(path, ignore_errors=True)
-    return {"ok": got["rows"] == lines, "rows": got["rows"], "insert_s": got["insert_s"], "wall_s": r.wall,
-            "lines_per_s": lines / got["insert_s"], "rss_mb": round(r.rss_mb, 1), "disk_bytes": allocated,
-            "apparent_bytes": apparent}
+    return {"ok": got["rows"] == lines, "codec": codec, "rows": got["rows"], "insert_s": got["insert_s"],
+            "optimize_s": got["optimize_s"], "wall_s": r.wall, "lines_per_s": lines / got["insert_s"],
+            "rss_mb": round(r.rss_mb, 1), "disk_bytes": got["disk_bytes"], "settled_bytes": got["settled_bytes"]}
 
 
 def ingest(store: Path, data: Path, lines: int) -> dict[str, Any]:
@@ -217,10 +244,14 @@ def zstd_bytes(files: list[Path]) -> int | None:
     return total
 
 
+def filling(data: Path) -> dict[str, str]:
+    return {"token": PLANTED_QUEUE_ID, "data": str(data), "day": DAY.isoformat(),
+            "day1": (DAY + timedelta(days=1)).isoformat()}
+
+
 def questions(store: Path, data: Path, files: list[Path], runs: int, lnav_runs: int, lnav_timeout: float,
               timing: bool) -> list[dict[str, Any]]:
-    day1 = (DAY + timedelta(days=1)).isoformat()
-    fill = {"token": PLANTED_QUEUE_ID, "data": str(data), "day": DAY.isoformat(), "day1": day1}
+    fill = filling(data)
     lnav_home = Path(tempfile.mkdtemp(prefix="lnav-home-"))
     out = []
     for name, query, rg, lnav in QUESTIONS:
@@ -254,6 +285,42 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}x" if a and b else "n/a"
 
 
+def _mb(value: float | None) -> str:
+    return f"{value / 1e6:10.1f} MB" if value else "       n/a"
+
+
+def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 2's targets: (measure, value, target, met); met is None when the value is missing."""
+    ing, ceil, disk, qs = res["ingest"], res["ceiling"], res["disk"], res["queries"]
+
+    def row(measure: str, value: float | None, text: str, target: str, met: bool | None) -> dict[str, Any]:
+        return {"measure": measure, "value": value, "text": text if value is not None else "n/a",
+                "target": target, "met": met if value is not None else None}
+
+    def div(a: float | None, b: float | None) -> float | None:
+        return a / b if a and b else None
+
+    out = []
+    x = div(ing.get("lines_per_s"), ceil.get("lines_per_s"))
+    out.append(row("ingest vs engine ceiling", x, f"{x or 0:.3f}x", ">= 0.5x", (x or 0) >= 0.5))
+    x = div(disk.get("logwarden_settled"), disk.get("zstd"))
+    out.append(row("disk vs zstd -3 (settled)", x, f"{x or 0:.2f}x", "<= 1x", (x or 0) <= 1))
+    rss = [ing.get("rss_mb"), res["server"].get("rss_mb"), *(q["logwarden"].get("rss_mb") for q in qs)]
+    peak = max((r for r in rss if r), default=None)
+    out.append(row("peak RSS (ingest, CLI, server)", peak, f"{peak or 0:.0f} MB", "<= 1024 MB", (peak or 0) <= 1024))
+    rare = next(q for q in qs if q["question"] == "rare token")
+    for how, tool in (("CLI process", "logwarden"), ("server", "server")):
+        x = div(rare["rg"].get("median_ms"), rare[tool].get("median_ms"))
+        out.append(row(f"rare token vs rg ({how})", x, f"{x or 0:.{1 if (x or 0) >= 10 else 2}f}x faster", ">= 20x",
+                       (x or 0) >= 20))
+    for how, tool in (("CLI process", "logwarden"), ("server", "server")):
+        ms = [q[tool].get("median_ms") for q in qs]
+        worst = max(ms) if all(ms) else None  # type: ignore[type-var]
+        out.append(row(f"every query < 0.3 s ({how})", worst, f"{'yes' if (worst or 0) < 300 else 'no'} "
+                       f"(slowest {worst or 0:.0f} ms)", "< 300 ms", (worst or 0) < 300))
+    return out
+
+
 def report(res: dict[str, Any]) -> None:
     m, ing, ceil, disk = res["machine"], res["ingest"], res["ceiling"], res["disk"]
     print(f"\nmachine: {m['nproc']} CPU ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}, chDB {m['chdb']}")
@@ -275,37 +342,55 @@ def report(res: dict[str, Any]) -> None:
                          ("logwarden, after ingest", disk["logwarden"]),
                          ("logwarden, settled", disk.get("logwarden_settled")),
                          ("raw lines in MergeTree", disk["ceiling"])):
-        print(f"{label:24} " + (f"{value / 1e6:10.1f} MB" if value else "       n/a"))
+        print(f"{label:24} {_mb(value)}")
+    print("\n-- raw lines only in this engine (one String column, MergeTree; settled = after OPTIMIZE FINAL)")
+    print(f"{'codec':9} {'insert s':>9} {'lines/s':>12} {'optimize s':>11} {'after insert':>13} {'settled':>13} "
+          f"{'/zstd -3':>9} {'/raw':>6}")
+    for f in [ceil, *res["floors"]]:
+        if not f.get("ok"):
+            why = f.get("error") or f"{f.get('rows')} rows of {res['lines']}"
+            print(f"{f['codec']:9} n/a: {why}")
+            continue
+        print(f"{f['codec']:9} {f['insert_s']:9.2f} {f['lines_per_s']:>12,.0f} {f['optimize_s']:11.2f} "
+              f"{_mb(f['disk_bytes']):>13} {_mb(f['settled_bytes']):>13} "
+              f"{_ratio(f['settled_bytes'], disk['zstd']):>9} {_ratio(f['settled_bytes'], res['raw_bytes']):>6}")
     print("\n-- queries: median wall ms of the process (logwarden: engine ms in brackets), peak RSS MB")
     print(f"{'question':26} {'logwarden':>16} {'rg':>9} {'lnav':>9} {'RSS':>6}  ours/rg  engine/rg  ours/lnav")
     for q in res["queries"]:
-        lw = q["logwarden"]
+        lw, r = q["logwarden"], res["ratios"]["queries"][q["question"]]
         eng = f" [{lw['engine_ms']:.0f}]" if lw.get("engine_ms") is not None else ""
         print(f"{q['question']:26} {_ms(lw) + eng:>16} {_ms(q['rg']):>9} {_ms(q['lnav']):>9} "
-              f"{lw.get('rss_mb', 'n/a'):>6}  {res['ratios']['queries'][q['question']]['vs_rg']:>7}  "
-              f"{res['ratios']['queries'][q['question']]['engine_vs_rg']:>9}  "
-              f"{res['ratios']['queries'][q['question']]['vs_lnav']:>8}")
+              f"{lw.get('rss_mb', 'n/a'):>6}  {r['vs_rg']:>7}  {r['engine_vs_rg']:>9}  {r['vs_lnav']:>8}")
         for tool in ("logwarden", "rg", "lnav"):
             if not q[tool].get("ok") or q[tool].get("note"):
                 print(f"    {tool}: {q[tool].get('error') or q[tool].get('note')}")
+    report_server(res)
     r = res["ratios"]
     print(f"\nratios: ingest/ceiling {r['ingest_vs_ceiling']} | disk/zstd {r['disk_vs_zstd']} | "
-          f"disk/raw {r['disk_vs_raw']}   (query ratios: time ours / time theirs, below 1 = faster)")
+          f"disk/raw {r['disk_vs_raw']}   (CLI query ratios: time ours / time theirs, below 1 = faster)")
+    print("\n-- targets (issue 2)")
+    for t in res["targets"]:
+        met = {True: "yes", False: "NO", None: "n/a"}[t["met"]]
+        print(f"{t['measure']:34} {t['text']:>26}   target {t['target']:10} met: {met}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=1_000_000, help="lines to generate (default 1,000,000)")
     ap.add_argument("--work", type=Path, default=ROOT / "bench/out/work", help="generated data and stores")
-    ap.add_argument("--runs", type=int, default=5, help="runs per query (median)")
+    ap.add_argument("--runs", type=int, default=5, help="runs per query (median): CLI, rg, and server requests")
+    ap.add_argument("--server-runs", type=int, default=20,
+                    help="requests per question to the server, for its min and p95 (at least --runs)")
     ap.add_argument("--lnav-runs", type=int, default=2, help="runs per lnav query (it is slow)")
     ap.add_argument("--lnav-timeout", type=float, default=300, help="seconds before an lnav run is abandoned")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench/out/results.json")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench/out/results.json", help="the results as JSON")
     args = ap.parse_args(argv)
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     res: dict[str, Any] = {"started": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-                           "lines": args.lines}
+                           "lines": args.lines, "args": {"runs": args.runs, "server_runs": args.server_runs,
+                                                         "lnav_runs": args.lnav_runs}}
     data, files, gen_s = generate(work, args.lines)
     res.update(files=[f.name for f in files], raw_bytes=sum(f.stat().st_size for f in files), generate_s=gen_s)
     store = work / f"store-{args.lines}"
@@ -313,29 +398,47 @@ def main(argv: list[str] | None = None) -> int:
     res["ingest"] = ingest(store, data, args.lines)
     print("engine ceiling ...", flush=True)
     res["ceiling"] = ceiling(work, files, args.lines)
+    print(f"storage floor ({', '.join(FLOOR_CODECS)}) ...", flush=True)
+    res["floors"] = [ceiling(work, files, args.lines, codec) for codec in FLOOR_CODECS]
     print("zstd ...", flush=True)
     res["disk"] = {"zstd": zstd_bytes(files), "logwarden": res["ingest"].get("disk_bytes"),
-                   "ceiling": res["ceiling"].get("disk_bytes")}
+                   "ceiling": res["ceiling"].get("disk_bytes"), "ceiling_settled": res["ceiling"].get("settled_bytes")}
     timing = "--timing" in measure([*CLI, "search", "--help"]).out
     print("queries ...", flush=True)
     res["queries"] = questions(store, data, files, args.runs, args.lnav_runs, args.lnav_timeout, timing)
     # Merged-away parts linger until the engine's cleanup runs in a later process: the size that stays
-    # is the one after the queries have opened the store a few times.
+    # is the one after the queries have opened the store a few times (measured before the server runs).
     res["disk"]["logwarden_settled"] = tree_bytes(store)[1]
+    cli_out = {q["question"]: q["logwarden"].pop("_out", None) for q in res["queries"]}
+    for q in res["queries"]:
+        for tool in ("rg", "lnav"):
+            q[tool].pop("_out", None)
+    print("server queries ...", flush=True)
+    fill = filling(data)
+    asked = [(name, [a.format(**fill) for a in query]) for name, query, _, _ in QUESTIONS]
+    srv = server_questions(CLI, store, ENV, asked, cli_out, args.runs, args.server_runs, work / "server.log")
+    res["server"] = {k: v for k, v in srv.items() if k != "questions"}
+    for q in res["queries"]:
+        q["server"] = srv.get("questions", {}).get(q["question"]) or {"ok": False, "error": srv.get("error")}
     res["ratios"] = {
         "ingest_vs_ceiling": _ratio(res["ingest"].get("lines_per_s"), res["ceiling"].get("lines_per_s")),
         "disk_vs_zstd": _ratio(res["disk"]["logwarden_settled"], res["disk"]["zstd"]),
         "disk_vs_raw": _ratio(res["disk"]["logwarden_settled"], res["raw_bytes"]),
         "queries": {q["question"]: {"vs_rg": _ratio(q["logwarden"].get("median_ms"), q["rg"].get("median_ms")),
                                     "engine_vs_rg": _ratio(q["logwarden"].get("engine_ms"), q["rg"].get("median_ms")),
-                                    "vs_lnav": _ratio(q["logwarden"].get("median_ms"), q["lnav"].get("median_ms"))}
+                                    "vs_lnav": _ratio(q["logwarden"].get("median_ms"), q["lnav"].get("median_ms")),
+                                    "rg_vs_server": _ratio(q["rg"].get("median_ms"), q["server"].get("median_ms")),
+                                    "cli_vs_server": _ratio(q["logwarden"].get("median_ms"),
+                                                            q["server"].get("median_ms"))}
                     for q in res["queries"]},
     }
+    res["targets"] = targets(res)
     report(res)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten {args.out}")
-    return 0 if res["ingest"].get("ok") and all(q["logwarden"].get("ok") for q in res["queries"]) else 1
+    ok = res["ingest"].get("ok") and all(q["logwarden"].get("ok") and q["server"].get("ok") for q in res["queries"])
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
