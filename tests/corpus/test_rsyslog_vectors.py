@@ -11,6 +11,7 @@ THRESHOLD below.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from corpus_util import detect_one, share, with_message
 
 from logwarden.formats.check import parse_lines
+from logwarden.formats.spec import FieldRule, FormatSpec
 from logwarden.formats.sql import SYSLOG_SEVERITIES
 from logwarden.ingest.pipeline import IngestOptions, Ingestor
 from logwarden.ingest.sources import open_inputs
@@ -112,12 +114,20 @@ def _ours(event: dict, raw: str, snare: bool) -> dict[str, str]:
             "msg": event.get("msg_check", "").strip()}
 
 
+def _checked(spec: FormatSpec) -> FormatSpec:
+    """The format, also storing its message as `msg_check`: Snare's is its expanded-message column."""
+    if spec.name != "snare_windows":
+        return with_message(spec)
+    rule = FieldRule("msg_check", expr="if(d__payload != '', d__message, c_message)")
+    return dataclasses.replace(spec, fields=spec.fields + (rule,))
+
+
 def _parsed(registry, engine, line: str) -> tuple[str, dict | None]:
     """(format chosen for the line alone, the event it parses to, or None when unparsed)."""
     spec = detect_one(registry, line)
     if spec is None:
         return "", None
-    event = parse_lines(engine, with_message(spec), [line], host=INGEST_HOST)[0]
+    event = parse_lines(engine, _checked(spec), [line], host=INGEST_HOST)[0]
     return spec.name, event if event["format"] == spec.name else None
 
 
@@ -183,6 +193,8 @@ SNARE_LINE = ("<13>Mar 10 09:30:20 dc01 MSWinEventLog\t1\tSecurity\t5\tWed Mar 1
     # A bare Snare line, without a syslog header.
     ("APP02\tMSWinEventLog\t0\tApplication\t91\tWed Mar 10 09:41:12 2010\t1000\tApp\tN/A\tN/A\tError\tAPP02\tNone\t\tx",
      "snare_windows"),
+    # Snare's JSON variant is not its tab-separated columns: a plain syslog line.
+    ('<13>Mar 10 09:30:20 dc01 MSWinEventLog\t0\t{"EventID":4624,"Channel":"Security"}', "syslog_rfc3164"),
     # Not a header alone: a time followed by anything but a blank is not syslog.
     ("2024-01-01T10:00:00,123 INFO started", None),
 ])
@@ -204,3 +216,48 @@ def test_hostless_header_takes_the_ingest_host(engine, registry, tmp_path: Path)
     assert [(r["host"], r["format"], r["service"], r["level"]) for r in rows] == [("X4711", "syslog_rfc3164", "AAAA", "info"),
                                         ("relay01", "syslog_rfc3164", "", "info"),
                                         ("relay01", "syslog_rfc3164", "", "info")]
+
+
+SYSLOG_KEYS = ("host", "service", "pid", "ts", "level", "level_raw", "pri", "facility", "msg_check", "format")
+
+
+def _unix_lines(corpora: Path) -> list[str]:
+    """Ordinary syslog lines: rsyslog's non-Snare RFC 3164 vectors and loghub's Linux and OpenSSH samples."""
+    vectors = [_octal(line, "\\") for name, _, line, _ in _vectors(corpora / "rsyslog" / "tests" / "testsuites")
+               if name != SNARE and not re.match(r"<\d+>1 ", line)]
+    loghub = [ln for rel in ("Linux/Linux_2k.log", "OpenSSH/OpenSSH_2k.log")
+              for ln in (corpora / "loghub" / rel).read_text(encoding="utf-8", errors="replace").splitlines()]
+    return vectors + loghub
+
+
+def test_snare_format_reads_other_syslog_lines_as_syslog(corpora: Path, registry, engine) -> None:
+    """A file chosen as Snare may hold other hosts' lines (a relay's file): snare_windows reads them exactly as
+    syslog_rfc3164 does, and gives them no Snare field."""
+    lines = _unix_lines(corpora)
+    assert len(lines) > 4000
+    plain = parse_lines(engine, _checked(registry.get("syslog_rfc3164")), lines)
+    snare = parse_lines(engine, _checked(registry.get("snare_windows")), lines)
+    parsed = 0
+    for line, a, b in zip(lines, plain, snare, strict=True):
+        want = {k: a.get(k, "") for k in SYSLOG_KEYS}
+        want["format"] = want["format"] and "snare_windows"
+        assert {k: b.get(k, "") for k in SYSLOG_KEYS} == want, line
+        assert not {"channel", "event_id", "event_type", "provider"} & set(b), line
+        parsed += bool(a["format"])
+    assert parsed == len(lines)
+
+
+def test_relay_file_mixing_snare_and_unix_lines(corpora: Path, registry, engine, tmp_path: Path) -> None:
+    """17 Snare lines among 26 Linux lines (40 %): the file is read as snare_windows, and every line is parsed."""
+    snare = [_octal(line, "\\") for name, _, line, _ in _vectors(corpora / "rsyslog" / "tests" / "testsuites")
+             if name == SNARE]
+    linux = (corpora / "loghub" / "Linux" / "Linux_2k.log").read_text(encoding="utf-8").splitlines()[:26]
+    mixed = [x for pair in zip(linux, snare + [""] * 9, strict=True) for x in pair if x]
+    path = tmp_path / "remote.log"
+    path.write_text("\n".join(mixed) + "\n", encoding="utf-8")
+    result = Ingestor(engine, registry, IngestOptions(timezone="UTC")).ingest(next(iter(open_inputs(path))))
+    assert (result.error, result.format, result.records, result.unparsed) == ("", "snare_windows", 43, 0)
+    rows = engine.rows("SELECT fields['event_id'] AS id, service FROM lw.events WHERE origin = {o:String} "
+                       "ORDER BY seq", {"o": result.path})
+    assert sum(r["id"] != "" for r in rows) == 17
+    assert {r["service"] for r in rows if r["id"]} == {"Security"}
