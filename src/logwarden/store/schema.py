@@ -106,9 +106,11 @@ def _rebuild_events(settings: str, raw_index: str) -> list[str]:
 
 
 # 3: granules of 1,024 rows (a search that finds a few events reads 1/8 of the text it read before: the rare
-# token page 22 → 15 ms on 1M events) and the text index's posting lists bit-packed (index −19 %).
+# token page 22 → 15 ms on 1M events) and the text index's posting lists bit-packed (index −19 %). Parts that
+# merges replaced are deleted within a second: the cleanup no longer backs off to 300 s when idle, which kept
+# `ingest` waiting in `Store.settle` until its timeout and left the directory up to twice its size.
 # Measured in docs/benchmarks.md (2026-12-01, "Schema 3").
 MIGRATIONS.append(_rebuild_events(
-    "index_granularity = 1024",
+    "index_granularity = 1024, max_cleanup_delay_period = 1, cleanup_delay_period_random_add = 0",
     "text(tokenizer = splitByNonAlpha, posting_list_codec = 'bitpacking')",
 ))
