@@ -19,6 +19,8 @@ R5424 = b'<34>1 2026-03-01T10:00:00.000Z mail01 sshd 1234 - - Failed password fo
 R5424_SD = b'<165>1 2026-03-01T10:00:01Z gw zimbra - ID47 [origin ip="10.0.0.9"] authentication failed\n'
 R3164 = b"<38>Mar  1 10:00:02 mail01 sshd[1234]: Accepted publickey for backup from 203.0.113.10 port 5022\n"
 POSTFIX = b"<22>Mar  1 10:00:03 mta01 postfix/smtpd[812]: connect from unknown[203.0.113.11]\n"
+SNARE = (b"<141>Mar  1 10:00:05 dc01 MSWinEventLog\t1\tSecurity\t881\tSun Mar 01 10:00:04 2026\t4625\t"
+         b"Microsoft-Windows-Security-Auditing\tCORP\\ivanov\tN/A\tFailure Audit\tDC01\tLogon\t\tfailed\t17\n")
 # A 3164 message quoting a 5424 header in its text: only a header at a line start counts.
 QUOTING = b"<13>Mar  1 10:00:04 web01 app[9]: got <13>1 2026-03-01T10:00:04Z from the relay\n"
 
@@ -32,6 +34,7 @@ QUOTING = b"<13>Mar  1 10:00:04 web01 app[9]: got <13>1 2026-03-01T10:00:04Z fro
     ([R5424, R3164], None),
     ([R3164, R5424], None),
     ([R5424, QUOTING, R5424_SD], None),
+    ([R3164, SNARE], None),  # Snare's Windows events are read by their own format, line by line
 ])
 def test_syslog_block_format(lines: list[bytes], fmt: str | None) -> None:
     assert syslog_format(b"".join(lines), len(lines)) == fmt

@@ -19,22 +19,37 @@ RFC5424 = re.compile(rb"^<\d{1,3}>1 ", re.MULTILINE)
 # Records after the first: a literal prefix lets the regex engine jump between newlines (7-10x faster
 # than scanning every position for ^ in MULTILINE mode; ~1 µs a line was a fifth of the receive path).
 _RFC5424_NEXT = re.compile(rb"\n<\d{1,3}>1 ")
+SNARE = b"MSWinEventLog"  # Snare for Windows: tab-separated event columns after this tag
 MAX_RECORD = 1 << 20  # a newline-framed record longer than this is cut (stored in pieces)
 
 
 def syslog_format(block: bytes, records: int) -> str | None:
-    """The format for a block of syslog records, or None when it mixes RFC 5424 and 3164 lines."""
+    """The format for a block of syslog records, or None when it mixes formats (RFC 5424 and 3164 lines, or
+    Snare's Windows events among other lines): `deliver` then splits it line by line."""
     n5424 = len(_RFC5424_NEXT.findall(block, 0, len(block) - 1)) + (1 if RFC5424.match(block) else 0)
     if n5424 == records:
         return "syslog_rfc5424"
-    if n5424:
+    if n5424 or SNARE in block:
         return None
+    return _bsd_format(block)
+
+
+def _bsd_format(block: bytes) -> str:
+    # The postfix format reads every other syslog line as syslog_rfc3164 does, and adds Postfix's fields.
     return "postfix" if b"postfix" in block else "syslog_rfc3164"
 
 
-def deliver(queue: IngestQueue, origin: str, records: list[bytes] | bytes, count: int = 0) -> None:
+def _line_format(line: bytes) -> str:
+    if RFC5424.match(line):
+        return "syslog_rfc5424"
+    return "snare_windows" if SNARE in line else "bsd"
+
+
+def deliver(queue: IngestQueue, origin: str, records: list[bytes] | bytes, count: int = 0,
+            sender: str = "") -> None:
     """Hand whole records to the queue: a `\\n`-terminated block (with its count), or a list of records
-    that may hold newlines (they travel with a separator byte, as multi-line file records do)."""
+    that may hold newlines (they travel with a separator byte, as multi-line file records do). `sender` (the
+    peer's address) is the host of records whose header names none, as rsyslog does."""
     if isinstance(records, bytes):
         block, sep = records, b""
     else:
@@ -47,13 +62,14 @@ def deliver(queue: IngestQueue, origin: str, records: list[bytes] | bytes, count
         block = b"\n".join(records) + b"\n"
     fmt = syslog_format(block, count)
     if fmt is None:  # mixed: one block per format
-        lines = block.splitlines(keepends=True)
-        parts = {"syslog_rfc5424": [ln for ln in lines if RFC5424.match(ln)],
-                 "syslog_rfc3164": [ln for ln in lines if not RFC5424.match(ln)]}
+        parts: dict[str, list[bytes]] = {}
+        for line in block.splitlines(keepends=True):
+            parts.setdefault(_line_format(line), []).append(line)
         for name, part in parts.items():
-            queue.accept(origin, name, "", "", b"".join(part), len(part), sep)
+            data = b"".join(part)
+            queue.accept(origin, _bsd_format(data) if name == "bsd" else name, "", sender, data, len(part), sep)
         return
-    queue.accept(origin, fmt, "", "", block, count, sep)
+    queue.accept(origin, fmt, "", sender, block, count, sep)
 
 
 class SyslogTcp(asyncio.Protocol):
@@ -62,6 +78,7 @@ class SyslogTcp(asyncio.Protocol):
         self.buf = bytearray()
         self.octet: bool | None = None
         self.origin = "syslog-tcp://unknown"
+        self.sender = ""
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -71,6 +88,7 @@ class SyslogTcp(asyncio.Protocol):
         if peer:  # one origin per connection: its records' seq numbers follow its stream
             host = f"[{peer[0]}]" if ":" in peer[0] else peer[0]
             self.origin = f"syslog-tcp://{host}:{peer[1]}"
+            self.sender = peer[0]
 
     def data_received(self, data: bytes) -> None:
         self.buf += data
@@ -105,7 +123,7 @@ class SyslogTcp(asyncio.Protocol):
             else:
                 return
         block = bytes(self.buf[:cut + 1])
-        deliver(self.queue, self.origin, block, block.count(b"\n"))
+        deliver(self.queue, self.origin, block, block.count(b"\n"), self.sender)
         del self.buf[:cut + 1]
 
     def _octet_frames(self) -> None:
@@ -129,7 +147,7 @@ class SyslogTcp(asyncio.Protocol):
             records.append(bytes(buf[sp + 1:end]).rstrip(b"\n"))
             pos = end
         if records:
-            deliver(self.queue, self.origin, records)
+            deliver(self.queue, self.origin, records, sender=self.sender)
         del self.buf[:pos]
         if self.octet is False and self.buf:
             self._lines()
@@ -141,7 +159,7 @@ class SyslogTcp(asyncio.Protocol):
                     self._octet_frames()
                 if self.buf.strip():
                     tail = bytes(self.buf).rstrip(b"\n")
-                    deliver(self.queue, self.origin, [tail])
+                    deliver(self.queue, self.origin, [tail], sender=self.sender)
             except Overloaded:
                 log.warning("%s: %d bytes lost at disconnect: the server is overloaded", self.origin, len(self.buf))
         self.buf.clear()

@@ -62,7 +62,7 @@ class UdpReader:
         stats.udp_dropped += dropped
         for ip, records in pending.items():
             try:
-                deliver(self.queue, f"syslog-udp://{ip}", records)
+                deliver(self.queue, f"syslog-udp://{ip}", records, sender=ip)
             except Overloaded:
                 stats.udp_dropped += len(records)
 
