@@ -91,14 +91,14 @@ def test_relay_block_mixing_snare_postfix_and_a_hostless_header(server: Server) 
     snare = ("<141>Mar  1 10:00:05 dc01.corp.local MSWinEventLog\t1\tSecurity\t881\tSun Mar 01 10:00:04 2026\t4625"
              "\tMicrosoft-Windows-Security-Auditing\tCORP\\ivanov\tN/A\tFailure Audit\tDC01\tLogon"
              "\t\tAn account failed to log on.\t17")
-    postfix = "<22>Mar  1 10:00:06 relaymta postfix/smtpd[812]: connect from unknown[203.0.113.11]"
+    postfix = "<22>Mar  1 10:00:06 relaymta postfix/smtpd[812]: connect from unknown[198.51.100.11]"
     bare = "<14>Mar  1 10:00:07"
     with socket.create_connection(("127.0.0.1", server.tcp_port)) as s:
         s.sendall(f"{snare}\n{postfix}\n{bare}\n".encode())
     rows = {r["raw"]: r for r in _wait_for(server, "relaymta OR dc01.corp.local OR host:127.0.0.1", 3)}
     assert rows[snare]["format"] == "snare_windows"
     assert rows[snare]["event_id"] == "4625" and rows[snare]["level"] == "warn"
-    assert rows[postfix]["format"] == "postfix" and rows[postfix]["client_ip"] == "203.0.113.11"
+    assert rows[postfix]["format"] == "postfix" and rows[postfix]["client_ip"] == "198.51.100.11"
     assert rows[bare]["format"] == "postfix"  # it came with the Postfix line: that format reads syslog too
     assert rows[bare]["ts"].startswith(f"{time.gmtime().tm_year}-03-01 10:00:07")
     assert rows[bare]["host"] == "127.0.0.1"
