@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from logwarden.query import EVENT_COLUMNS, QuerySyntaxError, compile_query, encode_params, parse
-from logwarden.query.compiler import _prefilter_token
+from logwarden.query.compiler import _prefilter_edges, _prefilter_token
 
 SELECT_ALL = "SELECT " + ", ".join(EVENT_COLUMNS) + " FROM lw.events"
 ORDER = " ORDER BY ts DESC, origin, seq DESC"
@@ -60,13 +60,25 @@ def test_prefilter_token_is_only_a_whole_inner_token(text: str, token: str | Non
     assert _prefilter_token(text) == token
 
 
+@pytest.mark.parametrize("text,edges", [
+    ("status=sent", ["sent", "status"]),
+    ("Authentication FAILED", ["authentication", "failed"]),
+    ("7C0FFEE1D5A", ["7c0ffee1d5a"]),
+    ("foo-bar", []),  # pieces under 4 characters: the engine would not scan its dictionary for them
+    ("=sent", ["sent"]),
+    ("@Привет@", []),
+])
+def test_prefilter_edges_are_the_outer_pieces(text: str, edges: list[str]) -> None:
+    assert _prefilter_edges(text) == edges
+
+
 def test_substring_words_and_phrases_prefilter_safely() -> None:
     cq = compile_query("user@corp.ru")
     assert cq.sql.endswith(
-        " WHERE (hasToken(lower(raw), {p1:String}) AND positionCaseInsensitive(raw, {p0:String}) > 0)"
-        + ORDER
+        " WHERE (hasToken(lower(raw), {p2:String}) AND lower(raw) LIKE {p1:String}"
+        " AND positionCaseInsensitive(raw, {p0:String}) > 0)" + ORDER
     )
-    assert cq.params == {"p0": "user@corp.ru", "p1": "corp"}
+    assert cq.params == {"p0": "user@corp.ru", "p1": "%user%", "p2": "corp"}
     cq = compile_query("foo-bar")
     assert "hasToken" not in cq.sql
 
@@ -110,8 +122,9 @@ def test_stats_query_shape() -> None:
     assert cq.kind == "stats" and cq.columns == ("client_ip", "n") and cq.limit == 10
     assert cq.sql == (
         "SELECT __k0 AS `client_ip`, count() AS `n` FROM (SELECT client_ip AS __k0 FROM lw.events "
-        "WHERE (positionCaseInsensitive(raw, {p0:String}) > 0)) GROUP BY __k0 "
-        "ORDER BY `n` DESC, __k0 LIMIT {p1:UInt64}"
+        "WHERE (lower(raw) LIKE {p1:String} AND lower(raw) LIKE {p2:String} "
+        "AND positionCaseInsensitive(raw, {p0:String}) > 0)) GROUP BY __k0 "
+        "ORDER BY `n` DESC, __k0 LIMIT {p3:UInt64}"
     )
 
 

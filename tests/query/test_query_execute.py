@@ -132,6 +132,9 @@ FILTERS = [
     ("ivan@corp.ru", {11}),
     ("10.0.0.5", {12}),
     ("unknown[192.168.0.9]", {13}),
+    # ... whose first and last pieces may lie inside longer tokens (the index prefilter keeps them)
+    ("andler-exceptio", {18}),
+    ('"uthentication faile"', {2, 4}),
     # phrases: case-insensitive substrings
     ('"handler exception"', {3, 5}),
     ('"authentication failed"', {2, 4}),

@@ -123,6 +123,15 @@ def _prefilter_token(text: str) -> str | None:
     return max(inner, key=len).lower() if inner else None
 
 
+def _prefilter_edges(text: str) -> list[str]:
+    """The first and last pieces of `text` (between separators) that may lie inside longer tokens: every match
+    holds a token containing each, which the text index finds by scanning its dictionary (`lower(raw) LIKE
+    '%piece%'`). Pieces of 4+ ASCII letters and digits only: the engine does not scan for shorter ones."""
+    parts = _SEPARATORS_RE.split(text)
+    edges = {parts[0], parts[-1]}
+    return sorted(p.lower() for p in edges if len(p) >= 4 and p.isascii())
+
+
 class _Compiler:
     def __init__(self, query: ast.Query, table: str) -> None:
         self.query = query
@@ -352,10 +361,13 @@ class _Compiler:
         # ASCII folding is exact for an ASCII needle, and faster; see the module docstring.
         func = "positionCaseInsensitive" if text.isascii() else "positionCaseInsensitiveUTF8"
         cond = f"{func}(raw, {self.bind(text, 'String')}) > 0"
+        # Conditions every match satisfies, which the text index answers without reading raw: a first run
+        # of `"status=sent" | stats count()` reads 1/5 of the text (5M events: 475 -> 105 ms).
+        pre = [f"lower(raw) LIKE {self.bind(f'%{piece}%', 'String')}" for piece in _prefilter_edges(text)]
         token = _prefilter_token(text)
-        if token is None:
-            return cond
-        return f"hasToken(lower(raw), {self.bind(token, 'String')}) AND {cond}"
+        if token is not None:
+            pre.insert(0, f"hasToken(lower(raw), {self.bind(token, 'String')})")
+        return " AND ".join([*pre, cond])
 
     def compare(self, name: str, conds: list[tuple[str, str]]) -> str:
         if name == TIME_FIELD:
