@@ -178,7 +178,7 @@ def generate(work: Path, lines: int) -> tuple[Path, list[Path], float | None]:
 CEILING = r"""
 import json, os, sys, time
 from chdb import session
-path, codec, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+path, codec, token, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 
 def allocated(top):
     return sum(os.stat(os.path.join(d, f)).st_blocks * 512 for d, _, fs in os.walk(top) for f in fs)
@@ -198,8 +198,18 @@ s.query("OPTIMIZE TABLE x.t FINAL")
 optimize = time.perf_counter() - started
 active = str(s.query("SELECT path FROM system.parts WHERE database = 'x' AND active", "JSONCompactEachRow"))
 settled = sum(allocated(json.loads(line)[0]) for line in active.splitlines() if line.strip())
+# What a store of raw text alone answers: a scan (first run: the query condition cache off).
+scans = {}
+for name, where in (("rare_token_ms", f"positionCaseInsensitive(raw, '{token}') > 0"),
+                    ("phrase_count_ms", "positionCaseInsensitive(raw, 'status=sent') > 0")):
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        s.query(f"SELECT count() FROM x.t WHERE {where} SETTINGS use_query_condition_cache = 0")
+        runs.append((time.perf_counter() - started) * 1000)
+    scans[name] = sorted(runs)[1]
 print(json.dumps({"insert_s": took, "rows": rows, "optimize_s": optimize, "disk_bytes": after_insert,
-                  "settled_bytes": settled}))
+                  "settled_bytes": settled, **scans}))
 """
 
 
@@ -209,14 +219,15 @@ def ceiling(work: Path, files: list[Path], lines: int, codec: str = "ZSTD(3)") -
     Disk: allocated bytes after the inserts, and settled (the active part after OPTIMIZE FINAL)."""
     path = work / f"ceiling-{re.sub(r'[^A-Za-z0-9]+', '', codec)}"
     shutil.rmtree(path, ignore_errors=True)
-    r = measure([sys.executable, "-c", CEILING, str(path), codec, *map(str, files)])
+    r = measure([sys.executable, "-c", CEILING, str(path), codec, PLANTED_QUEUE_ID, *map(str, files)])
     shutil.rmtree(path, ignore_errors=True)
     if r.code != 0:
         return {"ok": False, "codec": codec, "error": r.err.strip()[-300:]}
     got = json.loads(r.out.strip().splitlines()[-1])
     return {"ok": got["rows"] == lines, "codec": codec, "rows": got["rows"], "insert_s": got["insert_s"],
             "optimize_s": got["optimize_s"], "wall_s": r.wall, "lines_per_s": lines / got["insert_s"],
-            "rss_mb": round(r.rss_mb, 1), "disk_bytes": got["disk_bytes"], "settled_bytes": got["settled_bytes"]}
+            "rss_mb": round(r.rss_mb, 1), "disk_bytes": got["disk_bytes"], "settled_bytes": got["settled_bytes"],
+            "rare_token_ms": got["rare_token_ms"], "phrase_count_ms": got["phrase_count_ms"]}
 
 
 def ingest(store: Path, data: Path, lines: int) -> dict[str, Any]:
@@ -343,9 +354,10 @@ def report(res: dict[str, Any]) -> None:
                          ("logwarden, settled", disk.get("logwarden_settled")),
                          ("raw lines in MergeTree", disk["ceiling"])):
         print(f"{label:24} {_mb(value)}")
-    print("\n-- raw lines only in this engine (one String column, MergeTree; settled = after OPTIMIZE FINAL)")
+    print("\n-- raw lines only in this engine (one String column, MergeTree; settled = after OPTIMIZE FINAL;\n"
+          "   scans: the rare token and the `status=sent` count without an index, first run, median of 3)")
     print(f"{'codec':9} {'insert s':>9} {'lines/s':>12} {'optimize s':>11} {'after insert':>13} {'settled':>13} "
-          f"{'/zstd -3':>9} {'/raw':>6}")
+          f"{'/zstd -3':>9} {'/raw':>6} {'rare scan':>10} {'phrase scan':>12}")
     for f in [ceil, *res["floors"]]:
         if not f.get("ok"):
             why = f.get("error") or f"{f.get('rows')} rows of {res['lines']}"
@@ -353,7 +365,8 @@ def report(res: dict[str, Any]) -> None:
             continue
         print(f"{f['codec']:9} {f['insert_s']:9.2f} {f['lines_per_s']:>12,.0f} {f['optimize_s']:11.2f} "
               f"{_mb(f['disk_bytes']):>13} {_mb(f['settled_bytes']):>13} "
-              f"{_ratio(f['settled_bytes'], disk['zstd']):>9} {_ratio(f['settled_bytes'], res['raw_bytes']):>6}")
+              f"{_ratio(f['settled_bytes'], disk['zstd']):>9} {_ratio(f['settled_bytes'], res['raw_bytes']):>6} "
+              f"{f['rare_token_ms']:8.0f} ms {f['phrase_count_ms']:9.0f} ms")
     print("\n-- queries: median wall ms of the process (logwarden: engine ms in brackets), peak RSS MB")
     print(f"{'question':26} {'logwarden':>16} {'rg':>9} {'lnav':>9} {'RSS':>6}  ours/rg  engine/rg  ours/lnav")
     for q in res["queries"]:
