@@ -12,18 +12,21 @@ directory's lock and its files can be read, else None (the command then opens th
 from __future__ import annotations
 
 import fcntl
+import http.client
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import httpx
+from urllib.parse import urlencode, urlsplit
 
 from logwarden.errors import LogwardenError, UsageError
 
-TIMEOUT = httpx.Timeout(connect=5.0, read=3600.0, write=600.0, pool=5.0)
+# The standard library's HTTP client: the server is on this machine, and a CLI command through it starts
+# ~70 ms sooner than with httpx (import time), which is a quarter of a quick search.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 3600.0  # an export or a large ingest may take long between bytes
 
 
 def _dir_is_locked(data_dir: Path) -> bool:
@@ -45,57 +48,102 @@ def _dir_is_locked(data_dir: Path) -> bool:
         os.close(fd)
 
 
+def _query_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _query(params: dict[str, Any] | None) -> str:
+    if not params:
+        return ""
+    pairs = [(k, _query_value(v)) for k, vs in params.items() for v in (vs if isinstance(vs, list | tuple) else [vs])]
+    return "?" + urlencode(pairs)
+
+
 @dataclass
 class ServerClient:
     url: str
     token: str
     pid: int = 0
 
-    def _client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=TIMEOUT)
-
-    def _check(self, response: httpx.Response) -> httpx.Response:
-        if response.status_code < 400:
-            return response
-        response.read()
+    def _send(self, method: str, path: str, params: dict[str, Any] | None = None, json_body: Any = None,
+              content: Iterable[bytes] | None = None) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        where = urlsplit(self.url)
+        conn = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=CONNECT_TIMEOUT)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        body: bytes | Iterable[bytes] | None = None
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        elif content is not None:
+            body = content
         try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        if response.status_code in (400, 404, 409, 422):
-            raise UsageError(str(detail))
-        raise LogwardenError(f"the server at {self.url} answered {response.status_code}: {detail}")
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            with self._client() as c:
-                response = self._check(c.request(method, path, **kwargs))
-        except httpx.HTTPError as exc:
+            conn.connect()
+            if conn.sock is not None:
+                conn.sock.settimeout(READ_TIMEOUT)
+            conn.request(method, path + _query(params), body=body, headers=headers,
+                         encode_chunked=content is not None)
+            response = conn.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
             raise LogwardenError(f"cannot reach the logwarden server at {self.url}: {exc}") from None
-        return response.json() if response.content else None
+        if response.status >= 400:
+            self._fail(conn, response)
+        return conn, response
+
+    def _fail(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+        text = response.read().decode("utf-8", "replace")
+        conn.close()
+        try:
+            detail = json.loads(text).get("detail", text)
+        except (ValueError, AttributeError):
+            detail = text
+        if response.status in (400, 404, 409, 422):
+            raise UsageError(str(detail))
+        raise LogwardenError(f"the server at {self.url} answered {response.status}: {detail}")
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
+                content: Iterable[bytes] | None = None) -> Any:
+        conn, response = self._send(method, path, params, json, content)
+        try:
+            data = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            raise LogwardenError(f"lost the logwarden server at {self.url}: {exc}") from None
+        finally:
+            conn.close()
+        return _json_loads(data) if data else None
 
     def post_json(self, path: str, body: Any) -> Any:
         return self.request("POST", path, json=body)
 
     def stream_bytes(self, path: str, params: dict[str, Any] | None = None) -> Iterator[bytes]:
         """GET `path`; yield the answer's bytes as they arrive (nothing is yielded for an error answer)."""
+        conn, response = self._send("GET", path, params)
         try:
-            with self._client() as c, c.stream("GET", path, params=params) as response:
-                self._check(response)
-                yield from response.iter_bytes()
-        except httpx.HTTPError as exc:
+            while chunk := response.read1(1 << 16):
+                yield chunk
+        except (OSError, http.client.HTTPException) as exc:
             raise LogwardenError(f"lost the logwarden server at {self.url}: {exc}") from None
+        finally:
+            conn.close()
 
     def ndjson(self, path: str, body: Any) -> Iterator[dict[str, Any]]:
         """POST `body`; yield the objects of an NDJSON answer as they arrive."""
+        conn, response = self._send("POST", path, json_body=body)
         try:
-            with self._client() as c, c.stream("POST", path, json=body) as response:
-                self._check(response)
-                for line in response.iter_lines():
-                    if line:
-                        yield json.loads(line)
-        except httpx.HTTPError as exc:
+            for line in response:
+                if line.strip():
+                    yield _json_loads(line)
+        except (OSError, http.client.HTTPException) as exc:
             raise LogwardenError(f"lost the logwarden server at {self.url}: {exc}") from None
+        finally:
+            conn.close()
+
+
+_json_loads = json.loads  # `request` takes a parameter named json
 
 
 def local_server(data_dir: Path) -> ServerClient | None:
