@@ -132,7 +132,10 @@ def _level_exprs(spec: FormatSpec, word: str) -> tuple[str, str]:
         return norm, "''"
     table = {**DEFAULT_LEVEL_WORDS, **spec.levels}
     keys = list(table)
-    norm = f"transform(upper(trimBoth({word})), {_str_array(keys)}, {_str_array([table[k] for k in keys])}, '')"
+    # The words are upper-cased when the format loads (Python folds Cyrillic: "Аудит отказов" → "АУДИТ ОТКАЗОВ");
+    # the engine's upper() folds ASCII only, upperUTF8 folds every letter, so a table with non-ASCII words uses it.
+    fold = "upper" if all(k.isascii() for k in keys) else "upperUTF8"
+    norm = f"transform({fold}(trimBoth({word})), {_str_array(keys)}, {_str_array([table[k] for k in keys])}, '')"
     if spec.level_map == "ranges":  # numbers by range (VK Teams status codes), anything else as a word
         num = f"toInt64OrNull(trimBoth({word}))"
         arms = ", ".join(f"{num} BETWEEN {lo} AND {hi}, {_str_array([lvl])}[1]" for lo, hi, lvl in spec.level_ranges)
