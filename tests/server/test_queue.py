@@ -11,7 +11,7 @@ import pytest
 from logwarden.formats.registry import Registry
 from logwarden.server.engine import EngineWorker
 from logwarden.server.queue import BACKLOG_BATCHES, QUERY_QUIET_S, IngestQueue
-from logwarden.server.syslog import syslog_format
+from logwarden.server.syslog import _line_format, syslog_format
 from logwarden.server.wal import Wal
 from logwarden.store.chdb_store import Store
 
@@ -23,6 +23,10 @@ SNARE = (b"<141>Mar  1 10:00:05 dc01 MSWinEventLog\t1\tSecurity\t881\tSun Mar 01
          b"Microsoft-Windows-Security-Auditing\tCORP\\ivanov\tN/A\tFailure Audit\tDC01\tLogon\t\tfailed\t17\n")
 # A 3164 message quoting a 5424 header in its text: only a header at a line start counts.
 QUOTING = b"<13>Mar  1 10:00:04 web01 app[9]: got <13>1 2026-03-01T10:00:04Z from the relay\n"
+# Snare's Windows event in an RFC 5424 envelope (NXLog's shape), from a server with the Russian locale.
+SNARE_5424 = ("<13>1 2026-03-01T10:00:06.000+03:00 buh01 - - - - MSWinEventLog\t1\tSecurity\t882\t"
+              "Sun Mar 01 10:00:05 2026\t4625\tMicrosoft-Windows-Security-Auditing\tN/A\tN/A\tАудит отказов\t"
+              "BUH01\tВход в систему\t\tНе удалось выполнить вход в учетную запись.\t18\n").encode()
 
 
 @pytest.mark.parametrize(("lines", "fmt"), [
@@ -35,9 +39,25 @@ QUOTING = b"<13>Mar  1 10:00:04 web01 app[9]: got <13>1 2026-03-01T10:00:04Z fro
     ([R3164, R5424], None),
     ([R5424, QUOTING, R5424_SD], None),
     ([R3164, SNARE], None),  # Snare's Windows events are read by their own format, line by line
+    ([SNARE_5424], None),  # ... in an RFC 5424 envelope too (snare_windows_5424)
+    ([R5424, SNARE_5424, R5424_SD], None),
 ])
 def test_syslog_block_format(lines: list[bytes], fmt: str | None) -> None:
     assert syslog_format(b"".join(lines), len(lines)) == fmt
+
+
+@pytest.mark.parametrize(("line", "fmt"), [
+    (R5424, "syslog_rfc5424"),
+    (R5424_SD, "syslog_rfc5424"),
+    (SNARE_5424, "snare_windows_5424"),
+    (SNARE, "snare_windows"),
+    (R3164, "bsd"),
+    (POSTFIX, "bsd"),  # bsd: postfix or syslog_rfc3164 by the lines it comes with
+    (QUOTING, "bsd"),
+])
+def test_mixed_block_line_format(line: bytes, fmt: str) -> None:
+    """A mixed block is split line by line: each line goes to the format that reads it."""
+    assert _line_format(line) == fmt
 
 
 MB = 1 << 20

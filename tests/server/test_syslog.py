@@ -104,6 +104,24 @@ def test_relay_block_mixing_snare_postfix_and_a_hostless_header(server: Server) 
     assert rows[bare]["host"] == "127.0.0.1"
 
 
+def test_relay_stream_with_snare_in_rfc5424(server: Server) -> None:
+    """RFC 5424 lines from a relay: a Snare Windows event of a Russian-locale server (NXLog's shape, the payload as
+    the MSG) is read by snare_windows_5424 with its Russian event type as the level; the plain 5424 line beside it
+    stays syslog_rfc5424."""
+    snare = ("<13>1 2026-03-01T10:00:08.000+03:00 buh01.corp.local - - - - MSWinEventLog\t1\tSecurity\t883\t"
+             "Sun Mar 01 10:00:07 2026\t4625\tMicrosoft-Windows-Security-Auditing\tN/A\tN/A\tАудит отказов\tBUH01\t"
+             "Вход в систему\t\tНе удалось выполнить вход в учетную запись.\t19")
+    plain = "<86>1 2026-03-01T10:00:09+03:00 gw5424 sshd 4242 - - Accepted publickey for deploy"
+    with socket.create_connection(("127.0.0.1", server.tcp_port)) as s:
+        s.sendall(f"{snare}\n{plain}\n".encode())
+    rows = {r["raw"]: r for r in _wait_for(server, "buh01.corp.local OR gw5424", 2)}
+    assert rows[snare]["format"] == "snare_windows_5424"
+    assert (rows[snare]["event_id"], rows[snare]["level"], rows[snare]["service"]) == (
+        "4625", "warn", "Microsoft-Windows-Security-Auditing")
+    assert rows[snare]["category"] == "Вход в систему"
+    assert rows[plain]["format"] == "syslog_rfc5424" and rows[plain]["service"] == "sshd"
+
+
 RSYSLOG_CONF = """
 global(workDirectory="{work}")
 module(load="imudp")

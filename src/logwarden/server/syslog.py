@@ -25,9 +25,9 @@ MAX_RECORD = 1 << 20  # a newline-framed record longer than this is cut (stored 
 
 def syslog_format(block: bytes, records: int) -> str | None:
     """The format for a block of syslog records, or None when it mixes formats (RFC 5424 and 3164 lines, or
-    Snare's Windows events among other lines): `deliver` then splits it line by line."""
+    Snare's Windows events, in either envelope, among other lines): `deliver` then splits it line by line."""
     n5424 = len(_RFC5424_NEXT.findall(block, 0, len(block) - 1)) + (1 if RFC5424.match(block) else 0)
-    if n5424 == records:
+    if n5424 == records and SNARE not in block:
         return "syslog_rfc5424"
     if n5424 or SNARE in block:
         return None
@@ -40,8 +40,9 @@ def _bsd_format(block: bytes) -> str:
 
 
 def _line_format(line: bytes) -> str:
+    # A line with Snare's tag goes to a Snare format, which reads it as plain syslog if it is not Snare's.
     if RFC5424.match(line):
-        return "syslog_rfc5424"
+        return "snare_windows_5424" if SNARE in line else "syslog_rfc5424"
     return "snare_windows" if SNARE in line else "bsd"
 
 
