@@ -189,6 +189,19 @@ def server_questions(cli: list[str], store: Path, env: dict[str, str], asked: li
                             print(f"  WARNING: {name}: the server's answer differs from the CLI's: "
                                   f"{res['mismatch']}", flush=True)
                     out["questions"][name] = res
+            for name, args in asked:  # the CLI while the server runs: it goes through the server
+                print(f"  {name}: CLI through the server", flush=True)
+                walls = []
+                for _ in range(runs):
+                    t0 = time.perf_counter()
+                    done = subprocess.run([*cli, "--data-dir", str(store), "search", *args], env=env,
+                                          capture_output=True, check=False)
+                    walls.append((time.perf_counter() - t0) * 1000)
+                    if done.returncode != 0:
+                        walls = []
+                        break
+                if name in out["questions"]:
+                    out["questions"][name]["cli_via_server_ms"] = statistics.median(walls) if walls else None
             out["rss_mb"] = srv.peak_rss_mb()
     except (RuntimeError, OSError, ValueError, KeyError, httpx.HTTPError) as exc:  # n/a; the run goes on
         out.update(ok=False, error=str(exc)[-300:])
@@ -204,7 +217,7 @@ def report_server(res: dict[str, Any]) -> None:
           f"{runs} [server's elapsed_ms];\n   median / min / p95 of {n}; rg/server = times faster than rg"
           + (f"; server peak RSS {srv['rss_mb']:.0f} MB" if srv.get("rss_mb") else ""))
     print(f"{'question':26} {'server':>14} {'med/min/p95':>19} {'rg':>7} {'rg/server':>10} {'CLI':>7} "
-          f"{'CLI/server':>10}  answer")
+          f"{'CLI/server':>10} {'CLI->srv':>9}  answer")
     for q in res["queries"]:
         sv, r = q["server"], res["ratios"]["queries"][q["question"]]
         if not sv.get("ok"):
@@ -213,5 +226,7 @@ def report_server(res: dict[str, Any]) -> None:
         spread = f"{sv['all_median_ms']:.1f}/{sv['min_ms']:.1f}/{sv['p95_ms']:.1f}"
         rg, cli = (f"{q[t]['median_ms']:.0f}" if q[t].get("ok") else "n/a" for t in ("rg", "logwarden"))
         same = f"{'DIFFERS from' if sv.get('mismatch') else 'same as'} CLI ({sv['answer_rows']} rows)"
+        via = f"{sv['cli_via_server_ms']:.0f}" if sv.get("cli_via_server_ms") else "n/a"
         print(f"{q['question']:26} {sv['median_ms']:6.1f} [{sv['server_elapsed_ms']:5.1f}] {spread:>19} "
-              f"{rg:>7} {r['rg_vs_server']:>10} {cli:>7} {r['cli_vs_server']:>10}  {same}")
+              f"{rg:>7} {r['rg_vs_server']:>10} {cli:>7} {r['cli_vs_server']:>10} {via:>9}  {same}")
+    print("   CLI->srv: `logwarden search` as a process while the server runs (it asks the server), median ms")
