@@ -261,3 +261,30 @@ def test_relay_file_mixing_snare_and_unix_lines(corpora: Path, registry, engine,
                        "ORDER BY seq", {"o": result.path})
     assert sum(r["id"] != "" for r in rows) == 17
     assert {r["service"] for r in rows if r["id"]} == {"Security"}
+
+
+_RFC5424_FILES = ("crowdsec-hub/tests", "sshguard/src/parser/tests.txt", "fail2ban/logs/sshd")
+
+
+def _rfc5424_lines(corpora: Path) -> list[str]:
+    """Every RFC 5424 line of the corpora: rsyslog's vectors, CrowdSec's test logs, sshguard's and fail2ban's."""
+    lines = [_octal(line, "\\") for _, _, line, _ in _vectors(corpora / "rsyslog" / "tests" / "testsuites")]
+    for rel in _RFC5424_FILES:
+        root = corpora / rel
+        for path in sorted(root.rglob("*") if root.is_dir() else [root]):
+            if path.is_file():
+                lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [ln for ln in lines if re.match(r"<\d{1,3}>1 ", ln)]
+
+
+def test_snare_5424_never_takes_plain_5424_lines(corpora: Path, registry, engine) -> None:
+    """Snare over RFC 5424 (snare_windows_5424) is chosen for no ordinary RFC 5424 line, and reads such lines
+    (a relay's file mixing Windows and Unix hosts) exactly as syslog_rfc5424 does: every column and field."""
+    lines = _rfc5424_lines(corpora)
+    assert len(lines) >= 390  # measured: 397
+    assert {(spec.name if (spec := detect_one(registry, ln)) else None) for ln in lines} == {"syslog_rfc5424"}
+    plain = parse_lines(engine, registry.get("syslog_rfc5424"), lines)
+    snare = parse_lines(engine, registry.get("snare_windows_5424"), lines)
+    assert all(e["format"] == "syslog_rfc5424" for e in plain)
+    for line, a, b in zip(lines, plain, snare, strict=True):
+        assert {**b, "format": a["format"]} == a, line
