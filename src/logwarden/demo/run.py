@@ -28,6 +28,7 @@ HOSTS = {"zimbra": "mailstore01", "mta": "", "web": "web01", "directum": "rx01",
          "vkteams": "", "vkteams-server": "teams01"}
 
 HOSTS |= {"cdn": "", "portal": ""}  # CDN access logs and the portal's journal exports: no host to name
+HOSTS |= {"windows": ""}  # Windows event logs (Snare) as a relay writes them: every record names its host
 
 def _failed_trace(out: Path) -> str:
     """``tr`` of a failed Directum web request that is part of a multi-request action (the data is fixed)."""
@@ -69,6 +70,8 @@ def _searches(out: Path) -> list[tuple[str, list[str]]]:
          ["source:portal service:auth status:failure | stats count() as n by (client_ip) | sort by n desc | limit 5"]),
         ("Портал: действия администратора под маскировкой (пароль в данных замаскирован)",
          ['service:impersonation method:POST path:~"password"', "--limit", "2", "--output", "raw"]),
+        ("Windows: неудачные входы (4625) по серверам; buh01 с русской локалью пишет «Аудит отказов»",
+         ["source:windows event_id:4625 | stats count() as n by (host, event_type, level) | sort by n desc"]),
     ]
 
 
