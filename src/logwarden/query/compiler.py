@@ -30,12 +30,8 @@ from logwarden.query import ast
 from logwarden.query.params import DATETIME, Binder, ParamValue, encode_params, plain_value
 from logwarden.query.parser import MAP_COLUMN, RAW_NAMES, TIME_FIELD, parse
 from logwarden.query.values import parse_cidr, parse_step, parse_time
-from logwarden.store.schema import COLUMNS, LEVELS
+from logwarden.store.schema import COLUMNS, EVENT_COLUMNS, LEVELS
 
-EVENT_COLUMNS = (
-    "ts", "level", "source", "service", "host", "format", "origin", "seq", "raw",
-    "user", "client_ip", "trace_id", "request_id", "status", "fields",
-)  # fmt: skip
 DEFAULT_ORDER = (("ts", " DESC"), ("origin", ""), ("seq", " DESC"))
 _TABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 _EXTRA_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -54,8 +54,9 @@ def _stdin_chunks() -> Any:
 
 def search(srv: ServerClient, text: str, lo: datetime | None, hi: datetime | None, limit: int | None, output: str,
            timing: bool) -> None:
+    from types import SimpleNamespace
+
     from logwarden.cli import _columns
-    from logwarden.query.service import SearchResult
 
     stream = output in ("raw", "ndjson")
     body = {"query": text, "time_from": lo.isoformat() if lo else None, "time_to": hi.isoformat() if hi else None,
@@ -65,7 +66,8 @@ def search(srv: ServerClient, text: str, lo: datetime | None, hi: datetime | Non
     if stream:
         write_rows(lines, head["kind"], output)
         return
-    result = SearchResult(head["kind"], list(lines), head["columns"], head["elapsed_ms"])
+    result = SimpleNamespace(kind=head["kind"], rows=list(lines), columns=head["columns"],
+                             elapsed_ms=head["elapsed_ms"])
     if timing:
         click.echo(f"query_ms={result.elapsed_ms:.1f}", err=True)
     write_rows(result.rows, result.kind, output, columns=_columns(result))

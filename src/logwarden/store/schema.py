@@ -13,6 +13,12 @@ DB = "lw"
 PROMOTED = ("user", "client_ip", "trace_id", "request_id", "status")
 COLUMNS = ("ts", "source", "service", "host", "format", "origin", "seq", "level", "raw") + PROMOTED
 
+# The columns an event row of a search has, in order (the query compiler's SELECT list).
+EVENT_COLUMNS = (
+    "ts", "level", "source", "service", "host", "format", "origin", "seq", "raw",
+    "user", "client_ip", "trace_id", "request_id", "status", "fields",
+)  # fmt: skip
+
 # Normalised levels, least to most severe; comparisons (`level:>=warn`) use this order.
 LEVELS = ("trace", "debug", "info", "notice", "warn", "error", "fatal")
 
