@@ -86,6 +86,7 @@ def _granularity(store: Store) -> int:
 
 @pytest.mark.parametrize("interrupted_after", [None, 2, 3, 4])
 def test_rebuilding_the_events_table_keeps_every_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str],
                                                        interrupted_after: int | None) -> None:
     """Schema 3 rebuilds lw.events (granules of 1,024 rows); a run cut after any statement and rerun on the
     next open loses and doubles nothing."""
@@ -100,7 +101,9 @@ def test_rebuilding_the_events_table_keeps_every_event(tmp_path: Path, monkeypat
             for sql in MIGRATIONS[2][:interrupted_after]:
                 store.execute(sql)
     monkeypatch.setattr(chdb_store, "MIGRATIONS", MIGRATIONS)
+    capsys.readouterr()
     with Store(data) as store:
+        assert f"upgrading {data} from schema 2 to {len(MIGRATIONS)} (6 events" in capsys.readouterr().err
         assert store.schema_version == 3
         assert snapshot(store) == before
         assert _granularity(store) == 1024

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,6 +108,10 @@ class Store:
                 f"data directory {self.data_dir} has schema version {current}, newer than this "
                 f"logwarden knows ({len(MIGRATIONS)}). Upgrade logwarden."
             )
+        if 0 < current < len(MIGRATIONS):  # an existing directory: a rebuild may take a while, say so
+            events = self.value(f"SELECT count() AS n FROM {DB}.events") or 0
+            print(f"logwarden: upgrading {self.data_dir} from schema {current} to {len(MIGRATIONS)} "
+                  f"({events:,} events; a table rebuild takes about a minute per 15 million)", file=sys.stderr)
         for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
             for sql in statements:
                 self.execute(sql)
