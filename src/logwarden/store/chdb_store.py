@@ -150,7 +150,8 @@ class Store:
         (The bookkeeping tables' few replaced parts are small and go on the engine's slower schedule.)"""
         deadline = time.monotonic() + timeout
         while True:
-            left = int(self.value(f"SELECT count() AS n FROM system.parts WHERE database = '{DB}' AND table = 'events' AND NOT active") or 0)
+            left = int(self.value(f"SELECT count() AS n FROM system.parts WHERE database = '{DB}' "
+                                  "AND table = 'events' AND NOT active") or 0)
             if left == 0 or time.monotonic() >= deadline:
                 return left
             time.sleep(0.25)
