@@ -34,6 +34,7 @@ def _machine_timezone() -> str:
 DEFAULTS = {"data_dir": _default_data_dir(), "formats_dir": "", "timezone": "",
             # the server (`logwarden serve`); see logwarden.server.config for the config file
             "config": "", "http": "127.0.0.1:8080", "syslog_udp": "", "syslog_tcp": "",
+            "syslog_tls": "", "tls_cert": "", "tls_key": "",
             "admin_password": "", "ingest_max_pending_mb": "256", "ingest_flush_ms": "250",
             "ingest_batch_mb": "8", "session_hours": "12"}
 
@@ -46,6 +47,10 @@ CONFIG = Setting("config", "LOGWARDEN_CONFIG", "a TOML config file ([server] key
 HTTP = Setting("http", "LOGWARDEN_HTTP", "address the HTTP API and UI listen on (HOST:PORT; empty: off)")
 SYSLOG_UDP = Setting("syslog_udp", "LOGWARDEN_SYSLOG_UDP", "address for syslog over UDP (HOST:PORT; empty: off)")
 SYSLOG_TCP = Setting("syslog_tcp", "LOGWARDEN_SYSLOG_TCP", "address for syslog over TCP (HOST:PORT; empty: off)")
+SYSLOG_TLS = Setting("syslog_tls", "LOGWARDEN_SYSLOG_TLS",
+                     "address for syslog over TLS, RFC 5425 (HOST:PORT; empty: off; needs tls_cert and tls_key)")
+TLS_CERT = Setting("tls_cert", "LOGWARDEN_TLS_CERT", "the syslog TLS listener's certificate (PEM file, chain after it)")
+TLS_KEY = Setting("tls_key", "LOGWARDEN_TLS_KEY", "the syslog TLS listener's private key (PEM file, unencrypted)")
 ADMIN_PASSWORD = Setting("admin_password", "LOGWARDEN_ADMIN_PASSWORD",
                          "the first admin's password, used once when the server creates it (default: random, printed)")
 INGEST_MAX_PENDING_MB = Setting("ingest_max_pending_mb", "LOGWARDEN_INGEST_MAX_PENDING_MB",
@@ -54,7 +59,7 @@ INGEST_FLUSH_MS = Setting("ingest_flush_ms", "LOGWARDEN_INGEST_FLUSH_MS", "longe
 INGEST_BATCH_MB = Setting("ingest_batch_mb", "LOGWARDEN_INGEST_BATCH_MB", "most data parsed in one engine batch")
 SESSION_HOURS = Setting("session_hours", "LOGWARDEN_SESSION_HOURS", "how long a UI login lasts")
 SERVER_SETTINGS = (HTTP, SYSLOG_UDP, SYSLOG_TCP, ADMIN_PASSWORD, INGEST_MAX_PENDING_MB, INGEST_FLUSH_MS,
-                   INGEST_BATCH_MB, SESSION_HOURS)
+                   INGEST_BATCH_MB, SESSION_HOURS, SYSLOG_TLS, TLS_CERT, TLS_KEY)
 
 
 def timezone(value: str | None) -> str:

@@ -6,6 +6,9 @@ Precedence: a command-line flag, then the environment variable, then the config 
     [server]
     http = "0.0.0.0:8080"
     syslog_tcp = "0.0.0.0:5514"
+    syslog_tls = "0.0.0.0:6514"     # RFC 5425; needs tls_cert and tls_key (PEM files)
+    tls_cert = "/etc/logwarden/tls/server.crt"
+    tls_key = "/etc/logwarden/tls/server.key"
     ingest_max_pending_mb = 512
 
     [cdn.accounts.partner1]
@@ -42,6 +45,9 @@ class ServerConfig:
     http: str = "127.0.0.1:8080"
     syslog_udp: str = ""
     syslog_tcp: str = ""
+    syslog_tls: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
     admin_password: str = ""
     ingest_max_pending_mb: int = 256
     ingest_flush_ms: int = 250
@@ -92,6 +98,24 @@ def _cdn_accounts(data: dict[str, Any], path: Path | None) -> dict[str, CdnAccou
     return out
 
 
+def _check_tls_files(values: dict[str, Any]) -> None:
+    """syslog_tls needs a readable certificate and key; checked before anything binds."""
+    if not values["syslog_tls"]:
+        return
+    for name in ("tls_cert", "tls_key"):
+        setting = next(s for s in settings.SERVER_SETTINGS if s.name == name)
+        flag = "--" + name.replace("_", "-")
+        if not values[name]:
+            raise UsageError(f"syslog_tls needs {name} (a PEM file): give {flag}, {setting.env} or {name} in [server]")
+        path = Path(values[name]).expanduser()
+        try:
+            with path.open("rb") as f:
+                f.read(1)
+        except OSError as exc:
+            raise UsageError(f"cannot read the TLS {name.removeprefix('tls_')} file {path} ({name}): "
+                             f"{exc.strerror or exc}; give a readable PEM file with {flag} or {setting.env}") from None
+
+
 def load_config(data_dir: Path, formats_dir: Path | None = None, timezone: str = "UTC",
                 config_file: str | None = None, **flags: str | None) -> ServerConfig:
     """Resolve every server setting. `flags` are the command-line values (None: not given)."""
@@ -123,8 +147,9 @@ def load_config(data_dir: Path, formats_dir: Path | None = None, timezone: str =
             except (TypeError, ValueError):
                 raise UsageError(f"{s.name} must be a whole number, not {value!r} (from {s.env} or the config)") from None
         values[s.name] = str(value) if isinstance(default, str) else value
-    for name in ("http", "syslog_udp", "syslog_tcp"):
+    for name in ("http", "syslog_udp", "syslog_tcp", "syslog_tls"):
         if values[name]:
             parse_address(values[name], name)
+    _check_tls_files(values)
     return ServerConfig(data_dir=data_dir, formats_dir=formats_dir, timezone=timezone, config_file=path,
                         cdn_accounts=_cdn_accounts(data, path), raw=data, **values)

@@ -1,7 +1,7 @@
 """The server process: open the data directory, replay the WAL, listen, and shut down gracefully.
 
 Files it keeps in `<data_dir>/server/` while it runs (removed on a clean stop):
-    info.json    {"pid", "url", "syslog_tcp", "syslog_udp"} — how the CLI finds the running server
+    info.json    {"pid", "url", "syslog_tcp", "syslog_udp", "syslog_tls"} — how the CLI finds the running server
     credential   a token (mode 0600) that lets the CLI on this machine act as admin without a password
 """
 
@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from logwarden.server.engine_write import committed_state
 from logwarden.server.queue import IngestQueue
 from logwarden.server.state import ServerState
 from logwarden.server.syslog import SyslogTcp
+from logwarden.server.tls import tls_context
 from logwarden.server.udp import UdpReader
 from logwarden.server.wal import Wal
 from logwarden.store.chdb_store import Store
@@ -113,16 +115,17 @@ def _write_info(folder: Path, info: dict[str, Any], token: str) -> None:
 def serve(config: ServerConfig) -> int:
     """Run the server until SIGTERM/SIGINT; returns the exit status."""
     logging.basicConfig(level=logging.INFO, format="logwarden: %(message)s", stream=sys.stderr)
+    tls = tls_context(config.tls_cert, config.tls_key) if config.syslog_tls else None  # before anything opens
     store = Store(config.data_dir, "server")
     try:
-        return asyncio.run(_main(config, store))
+        return asyncio.run(_main(config, store, tls))
     finally:
         store.close()
         for name in ("info.json", "credential"):
             (info_dir(config.data_dir) / name).unlink(missing_ok=True)
 
 
-async def _main(config: ServerConfig, store: Store) -> int:
+async def _main(config: ServerConfig, store: Store, tls: ssl.SSLContext | None = None) -> int:
     registry = default_registry(config.formats_dir)
     engine = EngineWorker(store)
     auth = AuthService(config.session_hours)
@@ -142,12 +145,16 @@ async def _main(config: ServerConfig, store: Store) -> int:
     queue.start()
 
     closers: list[Any] = []
-    info: dict[str, Any] = {"pid": os.getpid(), "url": "", "syslog_tcp": "", "syslog_udp": ""}
+    info: dict[str, Any] = {"pid": os.getpid(), "url": "", "syslog_tcp": "", "syslog_udp": "", "syslog_tls": ""}
     if config.syslog_tcp:
         sock = _bind(config.syslog_tcp, socket.SOCK_STREAM, "--syslog-tcp")
         tcp = await loop.create_server(lambda: SyslogTcp(queue), sock=sock)
         closers.append(tcp)
         info["syslog_tcp"] = _addr(sock)
+    if config.syslog_tls and tls is not None:  # RFC 5425: the TCP framing inside TLS
+        sock = _bind(config.syslog_tls, socket.SOCK_STREAM, "--syslog-tls")
+        closers.append(await loop.create_server(lambda: SyslogTcp(queue, "syslog-tls"), sock=sock, ssl=tls))
+        info["syslog_tls"] = _addr(sock)
     udp: UdpReader | None = None
     if config.syslog_udp:
         sock = _bind(config.syslog_udp, socket.SOCK_DGRAM, "--syslog-udp")
@@ -168,7 +175,8 @@ async def _main(config: ServerConfig, store: Store) -> int:
     token = new_token()
     auth.set_local_token(token)
     _write_info(info_dir(config.data_dir), info, token)
-    for key, label in (("url", "HTTP API and UI"), ("syslog_tcp", "syslog TCP"), ("syslog_udp", "syslog UDP")):
+    for key, label in (("url", "HTTP API and UI"), ("syslog_tcp", "syslog TCP"), ("syslog_tls", "syslog TLS"),
+                       ("syslog_udp", "syslog UDP")):
         if info[key]:
             _say(f"logwarden: {label} on {info[key]}")
     _say(f"logwarden: serving {config.data_dir} (pid {os.getpid()}); stop with Ctrl-C or SIGTERM")

@@ -1,8 +1,8 @@
 """Syslog listeners: TCP (RFC 6587 framing: newline-terminated, or
 octet-counted `LEN SP MSG`, chosen per connection by its first byte). RFC 3164 and RFC 5424 records
 are told apart per block; blocks mentioning postfix are read with the postfix format (which reads the
-other programs' lines as plain syslog). The origin is `syslog-tcp://IP:PORT` (one per connection) or
-`syslog-udp://IP`.
+other programs' lines as plain syslog). The origin is `syslog-tcp://IP:PORT` (one per connection),
+`syslog-tls://IP:PORT` (RFC 5425: the same framing inside TLS) or `syslog-udp://IP`.
 """
 
 from __future__ import annotations
@@ -74,11 +74,14 @@ def deliver(queue: IngestQueue, origin: str, records: list[bytes] | bytes, count
 
 
 class SyslogTcp(asyncio.Protocol):
-    def __init__(self, queue: IngestQueue):
+    def __init__(self, queue: IngestQueue, scheme: str = "syslog-tcp"):
+        """`scheme` names the transport in the origin: `syslog-tcp`, or `syslog-tls` for RFC 5425 (the same
+        framing, inside TLS)."""
         self.queue = queue
+        self.scheme = scheme
         self.buf = bytearray()
         self.octet: bool | None = None
-        self.origin = "syslog-tcp://unknown"
+        self.origin = f"{scheme}://unknown"
         self.sender = ""
         self.transport: asyncio.Transport | None = None
 
@@ -88,7 +91,7 @@ class SyslogTcp(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if peer:  # one origin per connection: its records' seq numbers follow its stream
             host = f"[{peer[0]}]" if ":" in peer[0] else peer[0]
-            self.origin = f"syslog-tcp://{host}:{peer[1]}"
+            self.origin = f"{self.scheme}://{host}:{peer[1]}"
             self.sender = peer[0]
 
     def data_received(self, data: bytes) -> None:
