@@ -106,6 +106,15 @@ class Server:
             lines = [json.loads(line) for line in r.text.splitlines() if line]
         return [{**{k: v for k, v in row.items() if k != "fields"}, **(row.get("fields") or {})} for row in lines[1:]]
 
+    def wait_for(self, query: str, n: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """The events of `query` once there are at least `n` (or what there is after `timeout` s)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.search(query)
+            if len(rows) >= n or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.2)
+
     def count(self, query: str = "") -> int:
         rows = self.search(f"{query} | stats count() as n".strip())
         return int(rows[0]["n"]) if rows else 0

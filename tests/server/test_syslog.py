@@ -22,15 +22,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert srv.stop() == 0, srv.output()
 
 
-def _wait_for(server: Server, query: str, n: int = 1, timeout: float = 30.0) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = server.search(query)
-        if len(rows) >= n or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.2)
-
-
 # (logger options, message, expected format, fields expected on the event)
 LOGGER_CASES = [
     (["--tcp"], "tcp rfc5424 default framing", "syslog_rfc5424", {"service": "lwtest", "level": "notice"}),
@@ -49,7 +40,7 @@ def test_logger(server: Server, options: list[str], message: str, fmt: str, expe
     port = server.tcp_port if "--tcp" in options else server.udp_port
     subprocess.run(["logger", *options, "--server", "127.0.0.1", "--port", str(port), "-t", "lwtest", message],
                    check=True, timeout=30)
-    rows = _wait_for(server, f'"{message}"')
+    rows = server.wait_for(f'"{message}"')
     assert len(rows) == 1, rows
     row = rows[0]
     assert row["format"] == fmt
@@ -66,7 +57,7 @@ def test_octet_counted_multiline_record(server: Server) -> None:
     frames = b"".join(f"{len(m.encode())} {m}".encode() for m in msgs)
     with socket.create_connection(("127.0.0.1", server.tcp_port)) as s:
         s.sendall(frames)
-    rows = _wait_for(server, "host:app01", 2)
+    rows = server.wait_for("host:app01", 2)
     by_ts = sorted(rows, key=lambda r: r["ts"])
     assert [r["raw"] for r in by_ts] == msgs
     assert by_ts[0]["level"] == "error"
@@ -81,7 +72,7 @@ def test_tcp_split_across_packets(server: Server) -> None:
         for cut in range(0, len(data), 37):
             s.sendall(data[cut:cut + 37])
             time.sleep(0.005)
-    rows = _wait_for(server, "host:splithost", 5)
+    rows = server.wait_for("host:splithost", 5)
     assert sorted(r["raw"] for r in rows) == sorted(lines)
 
 
@@ -95,7 +86,7 @@ def test_relay_block_mixing_snare_postfix_and_a_hostless_header(server: Server) 
     bare = "<14>Mar  1 10:00:07"
     with socket.create_connection(("127.0.0.1", server.tcp_port)) as s:
         s.sendall(f"{snare}\n{postfix}\n{bare}\n".encode())
-    rows = {r["raw"]: r for r in _wait_for(server, "relaymta OR dc01.corp.local OR host:127.0.0.1", 3)}
+    rows = {r["raw"]: r for r in server.wait_for("relaymta OR dc01.corp.local OR host:127.0.0.1", 3)}
     assert rows[snare]["format"] == "snare_windows"
     assert rows[snare]["event_id"] == "4625" and rows[snare]["level"] == "warn"
     assert rows[postfix]["format"] == "postfix" and rows[postfix]["client_ip"] == "198.51.100.11"
@@ -114,7 +105,7 @@ def test_relay_stream_with_snare_in_rfc5424(server: Server) -> None:
     plain = "<86>1 2026-03-01T10:00:09+03:00 gw5424 sshd 4242 - - Accepted publickey for deploy"
     with socket.create_connection(("127.0.0.1", server.tcp_port)) as s:
         s.sendall(f"{snare}\n{plain}\n".encode())
-    rows = {r["raw"]: r for r in _wait_for(server, "buh01.corp.local OR gw5424", 2)}
+    rows = {r["raw"]: r for r in server.wait_for("buh01.corp.local OR gw5424", 2)}
     assert rows[snare]["format"] == "snare_windows_5424"
     assert (rows[snare]["event_id"], rows[snare]["level"], rows[snare]["service"]) == (
         "4625", "warn", "Microsoft-Windows-Security-Auditing")
@@ -162,7 +153,7 @@ def test_rsyslog_forwarding(server: Server, tmp_path: Path) -> None:
         for tag, prio, msg in lines:
             subprocess.run(["logger", "--udp", "--rfc3164", "--server", "127.0.0.1", "--port", str(in_port),
                             "-t", tag, "-p", prio, msg], check=True, timeout=30)
-        rows = _wait_for(server, '"203.0.113" OR "olga@corp.ru"', 3)
+        rows = server.wait_for('"203.0.113" OR "olga@corp.ru"', 3)
     finally:
         proc.terminate()
         proc.wait(10)

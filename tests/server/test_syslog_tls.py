@@ -45,15 +45,6 @@ def _tls_port(server: Server) -> int:
     return int(str(server.info["syslog_tls"]).rsplit(":", 1)[1])
 
 
-def _wait_for(server: Server, query: str, n: int = 1, timeout: float = 30.0) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = server.search(query)
-        if len(rows) >= n or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.2)
-
-
 def _octets(*msgs: str) -> bytes:
     return b"".join(f"{len(m.encode())} {m}".encode() for m in msgs)
 
@@ -113,7 +104,7 @@ def test_tls_clients(server: Server, cert: tuple[Path, Path], client: str, frami
     else:
         _py_client(_tls_port(server), cert[0], data)
     tag = msgs[0].split(" - - ", 1)[1].split()[0]
-    rows = _wait_for(server, f'"{tag}"', len(msgs))
+    rows = server.wait_for(f'"{tag}"', len(msgs))
     assert sorted(r["raw"] for r in rows) == sorted(msgs)
     assert len({r["origin"] for r in rows}) == 1  # one connection, one origin
     for row in rows:
@@ -144,7 +135,7 @@ def test_plain_tcp_to_the_tls_port_is_refused_and_others_go_on(server: Server, c
         # closed bare (no close_notify), as naive clients do: the server sends no session tickets the client
         # would leave unread, so its kernel closes with FIN, not a reset that loses the record still in flight
     _py_client(port, cert[0], _octets("<14>1 2026-03-01T10:01:03Z keeper app 1 - - tls-e after"))
-    rows = _wait_for(server, '"tls-e"', 3)
+    rows = server.wait_for('"tls-e"', 3)
     assert len(rows) == 3 and all(r["origin"].startswith("syslog-tls://") for r in rows), rows
     server.wait_stored(before + 3)
     assert server.count('"tls-plain"') == 0
@@ -234,7 +225,7 @@ def test_rsyslog_forwards_over_tls(server: Server, cert: tuple[Path, Path], tmp_
         msg = "tls-rsyslog relay: authentication failed for [olga@corp.ru]"
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.sendto(f"<22>Mar  1 10:02:00 zimbra01 zimbra: {msg}".encode(), ("127.0.0.1", in_port))
-        rows = _wait_for(server, '"tls-rsyslog"', 1)
+        rows = server.wait_for('"tls-rsyslog"', 1)
     finally:
         proc.terminate()
         proc.wait(10)
