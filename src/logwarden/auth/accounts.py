@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from logwarden.auth.model import TOKEN_ROLES, USER_ROLES
 from logwarden.auth.passwords import hash_password, new_token, token_hash
@@ -34,6 +35,19 @@ class TokenRecord:
     role: str
     sources: tuple[str, ...]
     all_sources: bool
+
+
+def user_rows(users: dict[str, UserRecord]) -> list[dict[str, Any]]:
+    """The users as the API and `logwarden user list` show them (no password hash), by name."""
+    return [{"name": u.name, "role": u.role, "sources": None if u.all_sources else list(u.sources)}
+            for u in sorted(users.values(), key=lambda u: u.name)]
+
+
+def token_rows(tokens: dict[str, TokenRecord]) -> list[dict[str, Any]]:
+    """The live tokens as the API and `logwarden token list` show them (never the token or its hash), by id."""
+    return [{"id": t.id, "name": t.name, "owner": t.owner, "role": t.role,
+             "sources": None if t.all_sources else list(t.sources)}
+            for t in sorted(tokens.values(), key=lambda t: t.id)]
 
 
 def check_role(role: str, allowed: tuple[str, ...] = USER_ROLES) -> None:

@@ -57,12 +57,10 @@ def register(cli: Any) -> None:
         if srv is not None:
             rows = srv.request("GET", "/api/v1/tokens")
         else:
-            from logwarden.auth.accounts import load_tokens
+            from logwarden.auth.accounts import load_tokens, token_rows
 
             with obj.store("token") as store:
-                rows = [{"id": t.id, "name": t.name, "owner": t.owner, "role": t.role,
-                         "sources": None if t.all_sources else list(t.sources)}
-                        for t in sorted(load_tokens(store).values(), key=lambda t: t.id)]
+                rows = token_rows(load_tokens(store))
         if output == "json":
             click.echo(json.dumps(rows, ensure_ascii=False))
         else:

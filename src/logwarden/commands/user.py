@@ -81,11 +81,10 @@ def register(cli: Any) -> None:
         if srv is not None:
             rows = srv.request("GET", "/api/v1/users")
         else:
-            from logwarden.auth.accounts import load_users
+            from logwarden.auth.accounts import load_users, user_rows
 
             with obj.store("user") as store:
-                rows = [{"name": u.name, "role": u.role, "sources": None if u.all_sources else list(u.sources)}
-                        for u in sorted(load_users(store).values(), key=lambda u: u.name)]
+                rows = user_rows(load_users(store))
         if output == "json":
             click.echo(json.dumps(rows, ensure_ascii=False))
         else:

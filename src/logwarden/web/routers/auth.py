@@ -96,8 +96,7 @@ class UserChange(BaseModel):
 
 
 def _records(state: ServerState) -> list[dict[str, Any]]:
-    return [{"name": u.name, "role": u.role, "sources": None if u.all_sources else list(u.sources)}
-            for u in sorted(state.auth.users.values(), key=lambda u: u.name)]
+    return accounts.user_rows(state.auth.users)
 
 
 async def _change(state: ServerState, fn: Any, *args: Any) -> Any:
@@ -184,9 +183,7 @@ async def create_token(body: NewToken, request: Request, user: User = Depends(ad
 
 @router.get("/api/v1/tokens")
 async def list_tokens(user: User = Depends(admin_only), state: ServerState = Depends(get_state)) -> list[dict[str, Any]]:
-    return [{"id": t.id, "name": t.name, "owner": t.owner, "role": t.role,
-             "sources": None if t.all_sources else list(t.sources)}
-            for t in sorted(state.auth.tokens.values(), key=lambda t: t.id)]
+    return accounts.token_rows(state.auth.tokens)
 
 
 @router.delete("/api/v1/tokens/{token_id}")
