@@ -23,14 +23,15 @@ _WEEKDAYS = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  # 1970-01-01 was 
 _MON = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+def ts_ms(t: float, sep: str = ".") -> str:
+    """``2026-03-01 10:00:00.123`` (``sep`` before the milliseconds)."""
+    s = int(t)
+    return f"{_day(s // 86400)[0]} {HMS[s % 86400]}{sep}{int((t - s) * 1000):03d}"
+
+
 def ts_java(t: float) -> str:
-    s = int(t)
-    return f"{_day(s // 86400)[0]} {HMS[s % 86400]},{int((t - s) * 1000):03d}"
-
-
-def ts_ms(t: float) -> str:
-    s = int(t)
-    return f"{_day(s // 86400)[0]} {HMS[s % 86400]}.{int((t - s) * 1000):03d}"
+    """``2026-03-01 10:00:00,123`` (Java loggers)."""
+    return ts_ms(t, ",")
 
 
 def ts_ctime(t: float) -> str:
