@@ -14,7 +14,7 @@ from conftest import run_cli
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
 from mail_lines import FILTERED_BOUNCE, PICKUP_RETRY
-from server_helpers import Server
+from server_helpers import Server, assert_same_output, plain_and_served
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +22,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Serve
     root = tmp_path_factory.mktemp("mailbridge")
     log = root / "mail.log"
     log.write_text("".join(line + "\n" for line in FILTERED_BOUNCE + PICKUP_RETRY), encoding="utf-8")
-    plain, served = root / "plain", root / "served"
-    for data in (plain, served):
-        assert run_cli("ingest", str(log), data_dir=data).returncode == 0
-    server = Server(served).start()
+    plain, server = plain_and_served(root, log)
     yield plain, server, log
     server.stop()
 
@@ -39,12 +36,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Serve
 ])
 def test_same_output_with_and_without_a_server(both: tuple[Path, Server, Path], args: list[str]) -> None:
     plain, server, _ = both
-    direct = run_cli(*args, data_dir=plain)
-    bridged = run_cli(*args, data_dir=server.data_dir)
-    assert direct.returncode == 0, direct.stderr
-    assert bridged.returncode == 0, bridged.stderr
-    assert bridged.stdout == direct.stdout
-    assert direct.stdout.strip()
+    assert_same_output(plain, server, *args)
 
 
 def test_collate_of_one_origin_and_of_an_unknown_one(both: tuple[Path, Server, Path]) -> None:

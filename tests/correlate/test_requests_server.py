@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
-from server_helpers import Server
+from server_helpers import Server, assert_same_output, plain_and_served
 from test_requests import LOG
 
 
@@ -23,10 +21,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Serve
     root = tmp_path_factory.mktemp("requests-bridge")
     log = root / "client.log"
     log.write_text(LOG, encoding="utf-8")
-    plain, served = root / "plain", root / "served"
-    for data in (plain, served):
-        assert run_cli("ingest", str(log), data_dir=data).returncode == 0
-    server = Server(served).start()
+    plain, server = plain_and_served(root, log)
     yield plain, server
     server.stop()
 
@@ -41,9 +36,4 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Serve
 ])
 def test_same_output_with_and_without_a_server(both: tuple[Path, Server], args: list[str]) -> None:
     plain, server = both
-    direct = run_cli("requests", *args, data_dir=plain)
-    bridged = run_cli("requests", *args, data_dir=server.data_dir)
-    assert direct.returncode == 0, direct.stderr
-    assert bridged.returncode == 0, bridged.stderr
-    assert bridged.stdout == direct.stdout
-    assert direct.stdout.strip()
+    assert_same_output(plain, server, "requests", *args)

@@ -13,7 +13,7 @@ from conftest import run_cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
-from server_helpers import Server
+from server_helpers import Server, assert_same_output, plain_and_served
 
 WEB = [
     '{"t":"2024-05-06 10:00:00.100+03:00","l":"Debug","tr":"cl-3b6fac8b-9d4d0c","mt":"Request started","tn":"DirectumRX"}',
@@ -30,10 +30,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Serve
     root = tmp_path_factory.mktemp("bridge")
     log = root / "WebServer.log"
     log.write_text("".join(line + "\n" for line in WEB), encoding="utf-8")
-    plain, served = root / "plain", root / "served"
-    for data in (plain, served):
-        assert run_cli("ingest", str(log), data_dir=data).returncode == 0
-    server = Server(served).start()
+    plain, server = plain_and_served(root, log)
     yield plain, server
     server.stop()
 
@@ -52,12 +49,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Serve
 ])
 def test_same_output_with_and_without_a_server(both: tuple[Path, Server], args: list[str]) -> None:
     plain, server = both
-    direct = run_cli(*args, data_dir=plain)
-    bridged = run_cli(*args, data_dir=server.data_dir)
-    assert direct.returncode == 0, direct.stderr
-    assert bridged.returncode == 0, bridged.stderr
-    assert bridged.stdout == direct.stdout
-    assert direct.stdout.strip()
+    assert_same_output(plain, server, *args)
 
 
 def test_refusals_through_a_server(both: tuple[Path, Server]) -> None:

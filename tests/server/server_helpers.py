@@ -118,3 +118,27 @@ class Server:
     def count(self, query: str = "") -> int:
         rows = self.search(f"{query} | stats count() as n".strip())
         return int(rows[0]["n"]) if rows else 0
+
+
+def plain_and_served(root: Path, log: Path) -> tuple[Path, Server]:
+    """`log` ingested into two data directories under `root`: one left alone, one owned by a started server
+    (the CLI then goes through it). Stop the server when done."""
+    from conftest import run_cli
+
+    plain, served = root / "plain", root / "served"
+    for data in (plain, served):
+        done = run_cli("ingest", str(log), data_dir=data)
+        assert done.returncode == 0, done.stderr
+    return plain, Server(served).start()
+
+
+def assert_same_output(plain: Path, server: Server, *args: str) -> None:
+    """`logwarden ARGS` prints the same, and something, with and without the server."""
+    from conftest import run_cli
+
+    direct = run_cli(*args, data_dir=plain)
+    bridged = run_cli(*args, data_dir=server.data_dir)
+    assert direct.returncode == 0, direct.stderr
+    assert bridged.returncode == 0, bridged.stderr
+    assert bridged.stdout == direct.stdout
+    assert direct.stdout.strip()
