@@ -27,9 +27,10 @@ def syslog_format(block: bytes, records: int) -> str | None:
     """The format for a block of syslog records, or None when it mixes formats (RFC 5424 and 3164 lines, or
     Snare's Windows events, in either envelope, among other lines): `deliver` then splits it line by line."""
     n5424 = len(_RFC5424_NEXT.findall(block, 0, len(block) - 1)) + (1 if RFC5424.match(block) else 0)
-    if n5424 == records and SNARE not in block:
+    snare = SNARE in block  # one scan of the block (this runs for every block received)
+    if n5424 == records and not snare:
         return "syslog_rfc5424"
-    if n5424 or SNARE in block:
+    if n5424 or snare:
         return None
     return _bsd_format(block)
 
